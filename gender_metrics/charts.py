@@ -1,0 +1,116 @@
+"""Plotly figure builders with one house style. Each takes tidy tables and returns a Figure.
+
+In notebooks the figures render through plotly's own mimetype (JupyterLab draws it natively);
+``export`` turns that mimetype into an offline ``Plotly.newPlot`` call for the HTML reports.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from .i18n import t
+
+STATUS_COLORS = {
+    "achieved": "#1a9850", "not_achieved": "#d73027", "inconclusive": "#f1a340",
+    "no_data": "#9e9e9e", "not_collected": "#cfcfcf",
+}
+FONT = "Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
+
+
+def setup() -> None:
+    """Use plotly's mimetype renderer: JupyterLab draws it, and export converts it for offline HTML."""
+    pio.renderers.default = "plotly_mimetype"
+
+
+def _style(fig: go.Figure, title: str, height: int) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "font": {"size": 15}}, height=height, template="plotly_white",
+        font={"family": FONT, "size": 12}, margin={"l": 10, "r": 20, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+    )
+    return fig
+
+
+def _separators(fig: go.Figure, lang: str) -> go.Figure:
+    # plotly's "separators": decimal then thousands
+    fig.update_layout(separators=",." if lang == "vi" else ".,")
+    return fig
+
+
+def progress_chart(prog: pd.DataFrame, labels: dict[str, str], lang: str = "vi", milestone: int = 2020) -> go.Figure:
+    """Progress ratio towards the milestone target per indicator, with its 95% interval, by status."""
+    d = prog[(prog.milestone == milestone) & prog.progress_ratio.notna()].copy()
+    if d.empty:
+        return _empty(t("chart_progress_title", lang), lang)
+    span = d.target - d.baseline
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo = (d.ci_low - d.baseline) / span
+        hi = (d.ci_high - d.baseline) / span
+    d["lo"], d["hi"] = np.fmin(lo, hi), np.fmax(lo, hi)
+    d["label"] = d.indicator.map(labels).fillna(d.indicator)
+    if "breakdown" in d:
+        d["label"] = d.label + np.where(d.breakdown != "", " (" + d.breakdown.map(
+            lambda b: t(f"breakdown_{b}", lang) if b else "") + ")", "")
+    d = d.iloc[::-1]
+    fig = go.Figure()
+    for status, g in d.groupby("status", sort=False):
+        fig.add_bar(
+            y=g.label, x=g.progress_ratio.clip(-1, 2), orientation="h", name=t(f"status_{status}", lang),
+            marker_color=STATUS_COLORS.get(status, "#777"),
+            error_x={"type": "data", "symmetric": False,
+                     "array": (g.hi.clip(-1, 2) - g.progress_ratio.clip(-1, 2)).clip(lower=0).fillna(0),
+                     "arrayminus": (g.progress_ratio.clip(-1, 2) - g.lo.clip(-1, 2)).clip(lower=0).fillna(0),
+                     "color": "#555", "thickness": 1},
+            hovertemplate="%{y}: %{x:.2f}<extra></extra>",
+        )
+    fig.add_vline(x=1, line_dash="dash", line_color="#333")
+    fig.update_xaxes(title=t("chart_progress_x", lang), range=[-1, 2.05])
+    fig.update_layout(barmode="overlay")
+    return _separators(_style(fig, t("chart_progress_title", lang), 120 + 26 * len(d)), lang)
+
+
+def series_chart(obs: pd.DataFrame, targets: pd.DataFrame, title: str, lang: str = "vi") -> go.Figure:
+    """An indicator's yearly values (with 95% intervals where known) and its milestone targets."""
+    d = obs.sort_values("year")
+    if d.empty or d.value.isna().all():
+        return _empty(title, lang)
+    fig = go.Figure()
+    err = {}
+    if "ci_low" in d and d.ci_low.notna().any():
+        err = {"error_y": {"type": "data", "symmetric": False, "array": (d.ci_high - d.value).fillna(0),
+                           "arrayminus": (d.value - d.ci_low).fillna(0), "color": "#9ecae1"}}
+    fig.add_scatter(x=d.year, y=d.value, mode="lines+markers", name=t("col_value", lang),
+                    line={"color": "#08519c"}, **err)
+    for tg in targets.itertuples():
+        fig.add_scatter(x=[tg.year - 0.4, tg.year + 0.4], y=[tg.value, tg.value], mode="lines",
+                        line={"color": "#d73027", "dash": "dash", "width": 3},
+                        name=f"{t('chart_target', lang)} {tg.year} ({tg.op} {tg.value:g})")
+    fig.update_xaxes(dtick=1, title=t("col_year", lang))
+    return _separators(_style(fig, title, 380), lang)
+
+
+def districts_chart(prog: pd.DataFrame, title: str, lang: str = "vi") -> go.Figure:
+    """One indicator at one milestone across districts: value, 95% interval, target line."""
+    d = prog[prog.value.notna()].sort_values("value")
+    if d.empty:
+        return _empty(title, lang)
+    fig = go.Figure()
+    fig.add_bar(x=d.name, y=d.value, marker_color=[STATUS_COLORS.get(s, "#777") for s in d.status],
+                error_y={"type": "data", "symmetric": False, "array": (d.ci_high - d.value).fillna(0),
+                         "arrayminus": (d.value - d.ci_low).fillna(0), "color": "#555"},
+                name=t("col_value", lang), hovertemplate="%{x}: %{y:.1f}<extra></extra>")
+    target = d.target.iloc[0]
+    fig.add_hline(y=target, line_dash="dash", line_color="#d73027",
+                  annotation_text=f"{t('chart_target', lang)} {d.target_op.iloc[0]} {target:g}")
+    return _separators(_style(fig, title, 420), lang)
+
+
+def _empty(title: str, lang: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=t("no_chart_data", lang), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _style(fig, title, 200)

@@ -1,0 +1,72 @@
+"""User-facing text in Vietnamese (default) and English, and locale-aware number formatting.
+
+``t("status_achieved", "vi")`` → "Đạt"; ``fmt_number(1234567.5, 1, "vi")`` → "1.234.567,5";
+``fmt_percent(35.2, "vi")`` → "35,2%". Numbers print the Vietnamese way by default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+LANGS = ("vi", "en")
+_LOCALE = {"vi": "vi_VN", "en": "en_GB"}
+
+
+@lru_cache(maxsize=2)
+def messages(lang: str) -> dict[str, str]:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; expected one of {LANGS}")
+    path = resources.files("gender_metrics") / "i18n" / f"{lang}.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def t(key: str, lang: str = "vi", **kw) -> str:
+    """The text of ``key`` in ``lang``, with ``{placeholders}`` filled from ``kw``."""
+    text = messages(lang).get(key)
+    if text is None:
+        raise KeyError(f"i18n key {key!r} missing in {lang}.yaml")
+    return text.format(**kw) if kw else text
+
+
+def _round(x: float, digits: int) -> Decimal:
+    q = Decimal(1).scaleb(-digits)
+    return Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP)
+
+
+def fmt_number(x, digits: int = 1, lang: str = "vi") -> str:
+    """35.25 → "35,3" (vi) or "35.3" (en); thousands grouped; NaN → "–". Rounds half up."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return format_decimal(_round(x, digits), format=pattern, locale=_LOCALE[lang])
+
+
+def fmt_percent(x, lang: str = "vi", digits: int = 1) -> str:
+    """A value already in percent: 35.2 → "35,2%"."""
+    s = fmt_number(x, digits, lang)
+    return s if s == "–" else s + "%"
+
+
+def fmt_value(x, unit: str, lang: str = "vi") -> str:
+    """A value in an indicator's unit: "%" gets a percent sign, large rates no decimals."""
+    if unit == "%":
+        return fmt_percent(x, lang)
+    if unit.startswith("per 100000"):
+        return fmt_number(x, 0, lang)
+    return fmt_number(x, 1, lang)
+
+
+def fmt_date(d, lang: str = "vi") -> str:
+    if d is None:
+        return "–"
+    if isinstance(d, dt.datetime):
+        d = d.date()
+    return format_date(d, "dd/MM/yyyy", locale=_LOCALE[lang])

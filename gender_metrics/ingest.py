@@ -1,0 +1,641 @@
+"""Filled report forms → validated tidy tables, with an account of every non-empty cell.
+
+``ingest(raw_dir, processed_dir)`` reads every .xlsx under ``raw_dir`` (any names, nested folders),
+identifies each unit from its identification sheet, and writes to ``processed_dir`` atomically:
+
+- ``observations.parquet``  unit × strategy × indicator × year (× breakdown): numerator,
+  denominator, value, source ("file!sheet!cell")
+- ``narratives.parquet``    unit × section × text (the assessment sheet and indicator notes)
+- ``proposed_targets.parquet``  unit × 2021-2030 indicator × year × proposed value
+- ``submissions.parquet``   unit, file, submission date, on time, sample data, completeness
+- ``quality.parquet``       data-quality flags (outliers, jumps) beside the data, never instead
+- ``ingest_report.csv``     file, sheet, cell, value, status (accepted/rejected/ignored), reason
+- ``manifest.json``         content hashes of the files above and the data hash of the run
+
+Raw files are never modified. A cell is accepted, rejected with a reason, or ignored (labels,
+instructions); accepted + rejected + ignored = non-empty cells read, for every file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from . import forms as F
+from .catalogue import indicator_info, load_catalogue
+from .parse import clean_text, parse_date, parse_number
+from .units import UnitError, fold, load_units, resolve_unit
+
+ACCEPTED, REJECTED, IGNORED = "accepted", "rejected", "ignored"
+REPORT_COLUMNS = ["file", "sheet", "cell", "value", "status", "reason"]
+OBS_COLUMNS = ["unit", "strategy", "indicator", "year", "numerator", "denominator", "value", "source",
+               "breakdown", "parts_known", "value_reported"]
+JUMP_FACTOR = 2.0       # a year-on-year change by more than this factor is flagged for review
+OUTLIER_Z = 3.5         # modified z-score cut-off (Iglewicz and Hoaglin)
+
+
+class IngestError(RuntimeError):
+    """Raised by ``ingest(strict=True)`` when any cell or file was rejected."""
+
+
+@dataclass
+class Cell:
+    sheet: str
+    ref: str
+    row: int
+    col: int
+    value: object
+    formula: bool = False
+
+
+@dataclass
+class FormRead:
+    """What one workbook gave: identification, data records and the report rows of its cells."""
+
+    file: str
+    unit: str | None = None
+    ident: dict = field(default_factory=dict)
+    report: list = field(default_factory=list)
+    parts: list = field(default_factory=list)        # (indicator, part, year, number, cell ref)
+    targets: list = field(default_factory=list)      # (indicator, year, value, cell ref)
+    texts: list = field(default_factory=list)        # (section, indicator, text, cell ref)
+    error: str | None = None
+
+    def mark(self, cell: Cell | None, status: str, reason: str = "") -> None:
+        if cell is None:
+            self.report.append({"file": self.file, "sheet": "", "cell": "", "value": "",
+                                "status": status, "reason": reason})
+        else:
+            self.report.append({"file": self.file, "sheet": cell.sheet, "cell": cell.ref,
+                                "value": _show(cell.value), "status": status, "reason": reason})
+
+
+def _show(v) -> str:
+    if isinstance(v, dt.datetime):
+        return v.strftime("%d/%m/%Y") if v.time() == dt.time() else v.isoformat()
+    return "" if v is None else str(v)
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+# --------------------------------------------------------------------------- reading workbooks
+def read_cells(path: Path) -> tuple[list[Cell], list[str]]:
+    """Every non-empty cell of every sheet, formulas replaced by their cached values where present.
+
+    Raises ValueError with a plain reason when the file is not a readable workbook.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ValueError("the workbook is encrypted (password-protected) or in the old .xls format; "
+                         "save it as an unprotected .xlsx workbook")
+    if not head.startswith(b"PK"):
+        raise ValueError("not an Excel workbook (.xlsx): the file is not a zip package")
+    try:
+        wb = load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
+        raise ValueError(f"the workbook is corrupt and cannot be opened ({type(exc).__name__}: {exc})") from exc
+    cells, formula_sheets = [], set()
+    try:
+        sheetnames = list(wb.sheetnames)
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    v = getattr(c, "value", None)
+                    if _blank(v):
+                        continue
+                    is_f = getattr(c, "data_type", None) == "f" or (isinstance(v, str) and v.startswith("="))
+                    if is_f:
+                        formula_sheets.add(ws.title)
+                    cells.append(Cell(ws.title, c.coordinate, c.row, c.column, v, is_f))
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ValueError(f"the workbook is corrupt and cannot be read ({type(exc).__name__}: {exc})") from exc
+    finally:
+        wb.close()
+    if formula_sheets:  # second pass only for workbooks that have formulas: their cached values
+        wb = load_workbook(path, read_only=True, data_only=True)
+        cached = {}
+        for name in formula_sheets:
+            for row in wb[name].iter_rows():
+                for c in row:
+                    if getattr(c, "value", None) is not None:
+                        cached[(name, c.coordinate)] = c.value
+        wb.close()
+        for cell in cells:
+            if cell.formula:
+                cell.value = cached.get((cell.sheet, cell.ref), cell.value)
+                if cell.value == "" or (isinstance(cell.value, str) and cell.value.startswith("=")):
+                    cell.value = cell.value or None
+    return cells, sheetnames
+
+
+# --------------------------------------------------------------------------- one form
+def _formula_without_value(cell: Cell) -> bool:
+    return cell.formula and (cell.value is None or (isinstance(cell.value, str) and cell.value.startswith("=")))
+
+
+def read_form(path: Path, rel: str) -> FormRead:
+    """Read one filled form into records and a per-cell report (nothing is dropped silently)."""
+    out = FormRead(file=rel)
+    try:
+        cells, sheetnames = read_cells(path)
+    except ValueError as exc:
+        out.error = str(exc)
+        out.mark(None, REJECTED, str(exc))
+        return out
+    by_sheet: dict[str, list[Cell]] = {}
+    for c in cells:
+        by_sheet.setdefault(c.sheet, []).append(c)
+
+    missing = [s for s in (F.SHEET_ID, F.SHEET_IND) if s not in sheetnames]
+    if missing:
+        reason = (f"not a gender_metrics report form: sheet(s) {', '.join(map(repr, missing))} missing "
+                  f"(found {', '.join(map(repr, sheetnames))})")
+        out.error = reason
+        for c in cells:
+            out.mark(c, REJECTED, reason)
+        if not cells:
+            out.mark(None, REJECTED, reason)
+        return out
+
+    _read_ident(out, by_sheet.get(F.SHEET_ID, []))
+    if out.unit is None:
+        for name, sheet_cells in by_sheet.items():
+            if name == F.SHEET_ID:
+                continue
+            for c in sheet_cells:
+                out.mark(c, REJECTED, f"the unit of this form is not identified ({out.error}); value not used")
+        return out
+    for name, sheet_cells in by_sheet.items():
+        if name == F.SHEET_ID:
+            continue
+        reader = _SHEET_READERS.get(name)
+        if reader is None:
+            for c in sheet_cells:
+                out.mark(c, IGNORED, f"sheet {name!r} is not part of the form")
+        else:
+            reader(out, sheet_cells)
+    return out
+
+
+def _read_ident(out: FormRead, cells: list[Cell]) -> None:
+    rows = {row: key for row, key, _ in F.ID_FIELDS}
+    found = {}
+    for c in cells:
+        if c.col == 1 or c.row < min(rows):
+            out.mark(c, IGNORED, "label")
+            continue
+        key = rows.get(c.row) if c.col == 2 else None
+        if key is None:
+            out.mark(c, REJECTED, "outside the identification fields (column B, rows 3-9); not read")
+            continue
+        if _formula_without_value(c):
+            out.mark(c, REJECTED, "formula without a cached value (save the workbook in Excel first)")
+            continue
+        found[key] = c
+    code_cell, name_cell = found.get("code"), found.get("name")
+    unit, problem = None, None
+    for cell in (code_cell, name_cell):
+        if cell is None:
+            continue
+        try:
+            unit = resolve_unit(clean_text(cell.value))
+            break
+        except UnitError as exc:
+            problem = f"{F.SHEET_ID}!{cell.ref}: {exc}"
+    if unit is None:
+        out.error = problem or f"the unit code ({F.SHEET_ID}!B3) and name (B4) are empty"
+        for c in found.values():
+            out.mark(c, REJECTED, out.error)
+        return
+    u = _unit_row(unit)
+    if u.level not in ("district", "sector"):
+        out.error = f"{F.SHEET_ID}!B3: unit {unit} ({u.name_vi}) does not send a form; expected a district or department"
+        for c in found.values():
+            out.mark(c, REJECTED, out.error)
+        return
+    out.unit = unit
+    out.ident = {"unit": unit}
+    for key, c in found.items():
+        if key == "submitted":
+            d, why = parse_date(c.value)
+            if why:
+                out.mark(c, REJECTED, why + "; timeliness unknown")
+                continue
+            out.ident[key] = d
+        elif key == "code" and name_cell is not None:
+            # both present: they must name the same unit
+            try:
+                other = resolve_unit(clean_text(name_cell.value))
+            except UnitError:
+                other = unit
+            if other != unit:
+                out.mark(c, ACCEPTED, f"unit name in B4 names {other}; the code {unit} was used")
+                out.ident[key] = unit
+                continue
+            out.ident[key] = unit
+        else:
+            out.ident[key] = clean_text(c.value)
+        out.mark(c, ACCEPTED)
+    out.ident["sample"] = fold(out.ident.get("data_kind", "")) == fold(F.SAMPLE_LABEL)
+
+
+@lru_cache(maxsize=256)
+def _unit_row(code: str):
+    return load_units().set_index("code").loc[code]
+
+
+@lru_cache(maxsize=256)
+def _template_layout(unit: str) -> tuple[dict[str, F.FormRow], frozenset[str]]:
+    rows = {fr.key: fr for fr in F.indicator_rows(unit)}
+    return rows, frozenset(F.indicators_for_unit(unit, "2021-2030").id)
+
+
+def _read_indicators(out: FormRead, cells: list[Cell]) -> None:
+    keys, _ = _template_layout(out.unit)
+    cat = indicator_info("2011-2020")
+    # the key of each row (column A) and the year of each column (header row)
+    row_key = {c.row: clean_text(c.value) for c in cells if c.col == 1 and c.row > F.HEADER_ROW}
+    col_year: dict[int, object] = {}
+    for c in cells:
+        if c.row == F.HEADER_ROW and F.FIRST_YEAR_COL <= c.col < F.NOTE_COL:
+            col_year[c.col] = c.value
+    sheet = F.SHEET_IND
+    pending: dict[tuple[str, int], dict] = {}
+    for c in cells:
+        if c.row <= F.HEADER_ROW or c.col in (2, 3, 4, 5):
+            out.mark(c, IGNORED, "label")
+            continue
+        key = row_key.get(c.row)
+        if c.col == 1:
+            if key in keys:
+                out.mark(c, IGNORED, "row key")
+            else:
+                out.mark(c, REJECTED, f"row key {key!r} is not in the template of unit {out.unit}; "
+                                      "the row's values were not read")
+            continue
+        if key not in keys:
+            ind = (key or "").split("|")[0]
+            why = (f"indicator {ind} is not reported by unit {out.unit} (not in its form)" if ind in cat
+                   else "row is not part of the template (no valid key in column A)")
+            out.mark(c, REJECTED, why)
+            continue
+        fr = keys[key]
+        if c.col == F.NOTE_COL:
+            out.texts.append(("indicator_note", fr.indicator, clean_text(c.value), f"{sheet}!{c.ref}"))
+            out.mark(c, ACCEPTED, "note")
+            continue
+        if c.col > F.NOTE_COL:
+            out.mark(c, REJECTED, "outside the form's columns (after the notes column); not read")
+            continue
+        header = col_year.get(c.col)
+        year, _ = parse_number(header, whole=True) if header is not None else (None, None)
+        if year is None or not 2010 <= year <= 2020:
+            out.mark(c, REJECTED, f"column header {header!r} is not a year 2010-2020; value not used")
+            continue
+        if _formula_without_value(c):
+            out.mark(c, REJECTED, "formula without a cached value (open and save the workbook in Excel, "
+                                  "or type the number)")
+            continue
+        ind = cat[fr.indicator]
+        x, why = parse_number(c.value, whole=fr.part in ("num", "den"))
+        if why:
+            out.mark(c, REJECTED, f"{why} ({F.PART_LABELS[fr.part]} of indicator {fr.indicator}, {int(year)})")
+            continue
+        if fr.part == "value" and ind["unit"] == "%" and ind["kind"] != "value" and x > 100:
+            out.mark(c, REJECTED, f"{_show(c.value)} is a percentage above 100 (indicator {fr.indicator}, {int(year)})")
+            continue
+        pending[(fr.indicator, int(year), fr.part)] = {"cell": c, "x": x}
+    # cross-cell rules: a share's numerator cannot exceed its denominator
+    for (ind_id, year, part), item in list(pending.items()):
+        if part != "num" or cat[ind_id]["kind"] != "share":
+            continue
+        den = pending.get((ind_id, year, "den"))
+        if den is not None and item["x"] > den["x"]:
+            why = (f"numerator {_fmt(item['x'])} ({item['cell'].ref}) is above its denominator "
+                   f"{_fmt(den['x'])} ({den['cell'].ref}) for indicator {ind_id}, {year}; both not used")
+            for k in ((ind_id, year, "num"), (ind_id, year, "den")):
+                out.mark(pending.pop(k)["cell"], REJECTED, why)
+    for (ind_id, year, part), item in pending.items():
+        out.parts.append((ind_id, part, year, item["x"], f"{sheet}!{item['cell'].ref}"))
+        out.mark(item["cell"], ACCEPTED)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _read_targets(out: FormRead, cells: list[Cell]) -> None:
+    _, ids = _template_layout(out.unit)
+    row_key = {c.row: clean_text(c.value) for c in cells if c.col == 1 and c.row > F.HEADER_ROW}
+    years = {F.TARGET_COLS["proposed_2025"]: 2025, F.TARGET_COLS["proposed_2030"]: 2030}
+    for c in cells:
+        if c.row <= F.HEADER_ROW or c.col in (2, 3, 4, F.TARGET_COLS["national_2025"], F.TARGET_COLS["national_2030"]):
+            out.mark(c, IGNORED, "label")
+            continue
+        key = row_key.get(c.row)
+        if c.col == 1:
+            out.mark(c, IGNORED if key in ids else REJECTED,
+                     "row key" if key in ids else f"indicator {key!r} is not in the 2021-2030 form of unit {out.unit}")
+            continue
+        if key not in ids:
+            out.mark(c, REJECTED, "row is not part of the template (no valid 2021-2030 indicator in column A)")
+            continue
+        if c.col == F.TARGET_COLS["note"]:
+            out.texts.append(("target_note", key, clean_text(c.value), f"{F.SHEET_TGT}!{c.ref}"))
+            out.mark(c, ACCEPTED, "note")
+            continue
+        if c.col not in years:
+            out.mark(c, REJECTED, "outside the form's columns; not read")
+            continue
+        if _formula_without_value(c):
+            out.mark(c, REJECTED, "formula without a cached value")
+            continue
+        x, why = parse_number(c.value, whole=False)
+        if why:
+            out.mark(c, REJECTED, f"{why} (proposed {years[c.col]} target of indicator {key})")
+            continue
+        out.targets.append((key, years[c.col], x, f"{F.SHEET_TGT}!{c.ref}"))
+        out.mark(c, ACCEPTED)
+
+
+def _read_texts(out: FormRead, cells: list[Cell]) -> None:
+    sections = dict(F.SECTIONS)
+    row_key = {c.row: clean_text(c.value) for c in cells if c.col == 1 and c.row > F.HEADER_ROW}
+    for c in cells:
+        if c.row <= F.HEADER_ROW or c.col == 2:
+            out.mark(c, IGNORED, "label")
+            continue
+        key = row_key.get(c.row)
+        if c.col == 1:
+            out.mark(c, IGNORED if key in sections else REJECTED,
+                     "row key" if key in sections else f"unknown section key {key!r}")
+            continue
+        if key not in sections or c.col != 3:
+            out.mark(c, REJECTED, "outside the assessment fields (column C of the section rows); not read")
+            continue
+        if _formula_without_value(c):
+            out.mark(c, REJECTED, "formula without a cached value")
+            continue
+        out.texts.append((key, None, clean_text(c.value), f"{F.SHEET_TXT}!{c.ref}"))
+        out.mark(c, ACCEPTED)
+
+
+def _read_help(out: FormRead, cells: list[Cell]) -> None:
+    for c in cells:
+        out.mark(c, IGNORED, "instructions")
+
+
+_SHEET_READERS = {F.SHEET_HELP: _read_help, F.SHEET_IND: _read_indicators, F.SHEET_TGT: _read_targets,
+                  F.SHEET_TXT: _read_texts}
+
+
+# --------------------------------------------------------------------------- tables
+def _observations(forms: list[FormRead]) -> pd.DataFrame:
+    cat = load_catalogue().for_strategy("2011-2020").set_index("id")
+    recs = [(f.unit, f.file, *p) for f in forms for p in f.parts]
+    if not recs:
+        return pd.DataFrame(columns=OBS_COLUMNS)
+    df = pd.DataFrame(recs, columns=["unit", "file", "indicator", "part", "year", "x", "ref"])
+    wide = df.pivot_table(index=["unit", "file", "indicator", "year"], columns="part", values="x", aggfunc="first")
+    refs = df.pivot_table(index=["unit", "file", "indicator", "year"], columns="part", values="ref", aggfunc="first")
+    wide = wide.reindex(columns=["num", "den", "value"])
+    refs = refs.reindex(columns=["num", "den", "value"])
+    wide = wide.reset_index()
+    refs = refs.reset_index(drop=True)
+    factor = wide.indicator.map(cat.factor).astype(float)
+    parts = wide.num.notna() & wide.den.notna()
+    computed = np.where(parts & (wide.den > 0), factor * wide.num / wide.den.where(wide.den > 0), np.nan)
+    value = np.where(parts, computed, wide.value)
+    num_ref = refs.num.astype(object)
+    den_ref = refs.den.astype(object)
+    part_src = wide.file + "!" + num_ref.fillna("") + ":" + den_ref.fillna("").str.split("!").str[-1]
+    val_src = wide.file + "!" + refs.value.astype(object).fillna("")
+    source = np.where(parts, part_src, np.where(refs.value.notna(), val_src,
+                                                wide.file + "!" + num_ref.fillna(den_ref).fillna("")))
+    obs = pd.DataFrame({
+        "unit": wide.unit, "strategy": "2011-2020", "indicator": wide.indicator, "year": wide.year.astype(int),
+        "numerator": wide.num, "denominator": wide.den, "value": value.astype(float), "source": source,
+        "breakdown": "", "parts_known": parts.to_numpy(), "value_reported": wide.value,
+    })
+    return obs
+
+
+def national_observations() -> pd.DataFrame:
+    """The real national series shipped with the package (unit "VN"): values only, with sources."""
+    path = Path(str(resources.files("gender_metrics") / "data" / "national_actuals.csv"))
+    raw = pd.read_csv(path, dtype={"indicator": str, "breakdown": str}, keep_default_na=False)
+    return pd.DataFrame({
+        "unit": "VN", "strategy": "2011-2020", "indicator": raw.indicator, "year": raw.year.astype(int),
+        "numerator": np.nan, "denominator": np.nan, "value": raw.value.astype(float),
+        "source": "national_actuals.csv!row " + (raw.index + 2).astype(str) + ": " + raw.source,
+        "breakdown": raw.breakdown, "parts_known": False, "value_reported": raw.value.astype(float),
+    })
+
+
+def quality_flags(obs: pd.DataFrame) -> pd.DataFrame:
+    """Outliers (modified z-score > 3.5 across a unit's years) and year-on-year jumps, for review."""
+    from .stats import modified_zscore
+
+    cols = ["unit", "indicator", "breakdown", "year", "value", "check", "detail", "source"]
+    df = obs[obs.value.notna()].sort_values(["unit", "indicator", "breakdown", "year"]).reset_index(drop=True)
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    key = df.unit + "|" + df.indicator + "|" + df.breakdown
+    z = modified_zscore(df.value.to_numpy(), key.to_numpy())
+    prev = df.groupby(key).value.shift()
+    ratio = np.where((prev > 0) & (df.value > 0), np.maximum(df.value / prev, prev / df.value), np.nan)
+    out = []
+    m = z > OUTLIER_Z
+    out.append(df[m].assign(check="outlier", detail=[f"modified z-score {v:.1f} > {OUTLIER_Z}" for v in z[m]]))
+    j = ratio > JUMP_FACTOR
+    out.append(df[j].assign(check="jump", detail=[f"changed by a factor {v:.1f} from the year before" for v in ratio[j]]))
+    return pd.concat(out)[cols].reset_index(drop=True)
+
+
+@dataclass
+class IngestResult:
+    """Counts and tables of one ingest run; ``report`` has one row per non-empty cell read."""
+
+    processed_dir: Path
+    files: int
+    units: list[str]
+    report: pd.DataFrame
+    observations: pd.DataFrame
+    submissions: pd.DataFrame
+    data_hash: str
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.report.status.value_counts().reindex([ACCEPTED, REJECTED, IGNORED], fill_value=0).to_dict()
+
+    def summary(self) -> str:
+        c = self.counts
+        lines = [f"{self.files} file(s) read, {len(self.units)} unit(s) identified; cells: "
+                 f"{c[ACCEPTED]} accepted, {c[REJECTED]} rejected, {c[IGNORED]} ignored (labels)."]
+        rej = self.report[self.report.status == REJECTED]
+        if not rej.empty:
+            reasons = rej.reason.str.replace(r"'[^']*'|\d+(\.\d+)?", "…", regex=True)
+            lines.append("Commonest reasons for rejection:")
+            lines += [f"  {n:5d} × {r}" for r, n in Counter(reasons).most_common(5)]
+        sub = self.submissions
+        expected = load_units()
+        expected = expected[expected.level.isin(["district", "sector"])]
+        missing = sorted(set(expected.code) - set(sub.unit))
+        late = sub[sub.on_time.eq(False)]
+        if missing:
+            lines.append("Missing forms: " + ", ".join(missing))
+        if not late.empty:
+            lines.append("Late forms: " + ", ".join(f"{u} ({d:%d/%m/%Y})" for u, d in zip(late.unit, late.submitted)))
+        lines.append(f"Written to {self.processed_dir} (data hash {self.data_hash[:12]}).")
+        return "\n".join(lines)
+
+
+def _resolve_duplicates(forms: list[FormRead]) -> None:
+    """Two forms for one unit: keep the later submission date (then the later file name), reject the rest."""
+    by_unit: dict[str, list[FormRead]] = {}
+    for f in forms:
+        if f.unit:
+            by_unit.setdefault(f.unit, []).append(f)
+    for unit, group in by_unit.items():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda f: (f.ident.get("submitted") or dt.date.min, f.file))
+        keep = group[-1]
+        when = keep.ident.get("submitted")
+        for f in group[:-1]:
+            why = (f"superseded: unit {unit} also sent {keep.file} with a later submission date "
+                   f"({when:%d/%m/%Y})" if when and when != f.ident.get("submitted")
+                   else f"superseded: unit {unit} also sent {keep.file} (same or unknown date; the later file name was kept)")
+            for row in f.report:
+                if row["status"] == ACCEPTED:
+                    row["status"], row["reason"] = REJECTED, why
+            f.parts, f.targets, f.texts, f.unit = [], [], [], None
+            f.error = why
+
+
+def _write_atomic(processed: Path, tables: dict[str, pd.DataFrame], manifest: dict) -> None:
+    processed.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".ingest-", dir=processed))
+    try:
+        for name, df in tables.items():
+            target = tmp / name
+            if name.endswith(".csv"):
+                df.to_csv(target, index=False, encoding="utf-8")
+            else:
+                df.to_parquet(target, index=False)
+            manifest["files"][name] = hashlib.sha256(target.read_bytes()).hexdigest()
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str),
+                                           encoding="utf-8")
+        for p in tmp.iterdir():
+            os.replace(p, processed / p.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def ingest(raw_dir: Path | str | None = None, processed_dir: Path | str | None = None, *,
+           strict: bool = False, progress: bool = False) -> IngestResult:
+    """Read every form under ``raw_dir`` and write the processed tables to ``processed_dir``.
+
+    Adds the real national series (unit "VN") shipped with the package. With ``strict`` an
+    :class:`IngestError` is raised after writing when any cell or file was rejected.
+    """
+    from .paths import default_processed_dir, default_raw_dir
+
+    raw = Path(raw_dir) if raw_dir else default_raw_dir()
+    processed = Path(processed_dir) if processed_dir else default_processed_dir()
+    if not raw.is_dir():
+        raise FileNotFoundError(f"raw folder {raw} does not exist; put the filled forms (.xlsx) there")
+    paths = sorted(p for p in raw.rglob("*") if p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm")
+                   and not p.name.startswith("~$"))
+    it = paths
+    if progress:
+        from tqdm import tqdm
+        it = tqdm(paths, desc="forms", unit="form")
+    forms = [read_form(p, p.relative_to(raw).as_posix()) for p in it]
+    _resolve_duplicates(forms)
+    kept = [f for f in forms if f.unit]
+
+    obs = pd.concat([_observations(kept), national_observations()], ignore_index=True)
+    obs = obs.sort_values(["unit", "indicator", "breakdown", "year"], kind="stable").reset_index(drop=True)
+    narr = pd.DataFrame([(f.unit, s, i, t, f"{f.file}!{r}") for f in kept for s, i, t, r in f.texts],
+                        columns=["unit", "section", "indicator", "text", "source"])
+    tg = pd.DataFrame([(f.unit, i, y, v, f"{f.file}!{r}") for f in kept for i, y, v, r in f.targets],
+                      columns=["unit", "indicator", "year", "value", "source"])
+    sub_rows = []
+    for f in kept:
+        date = f.ident.get("submitted")
+        expected = len(F.indicator_rows(f.unit)) * len(F.YEARS)
+        filled = len(f.parts)
+        sub_rows.append({"unit": f.unit, "file": f.file, "submitted": pd.Timestamp(date) if date else pd.NaT,
+                         "on_time": (date <= F.DEADLINE) if date else None, "sample": bool(f.ident.get("sample")),
+                         "person": f.ident.get("person", ""), "cells_filled": filled, "cells_expected": expected,
+                         "completeness": filled / expected if expected else np.nan})
+    subs = pd.DataFrame(sub_rows, columns=["unit", "file", "submitted", "on_time", "sample", "person",
+                                           "cells_filled", "cells_expected", "completeness"])
+    report = pd.DataFrame([r for f in forms for r in f.report], columns=REPORT_COLUMNS)
+    quality = quality_flags(obs)
+    tables = {"observations.parquet": obs, "narratives.parquet": narr, "proposed_targets.parquet": tg,
+              "submissions.parquet": subs, "quality.parquet": quality, "ingest_report.csv": report}
+    data_hash = hashlib.sha256(pd.util.hash_pandas_object(obs.astype(str), index=False).to_numpy().tobytes()
+                               + pd.util.hash_pandas_object(narr.astype(str), index=False).to_numpy().tobytes()
+                               + pd.util.hash_pandas_object(tg.astype(str), index=False).to_numpy().tobytes()
+                               ).hexdigest()
+    manifest = {"data_hash": data_hash, "ingested_at": dt.datetime.now().isoformat(timespec="seconds"),
+                "raw_dir": str(raw), "forms": len(paths), "sample_units": sorted(subs.unit[subs["sample"]]),
+                "files": {}}
+    _write_atomic(processed, tables, manifest)
+    result = IngestResult(processed, len(paths), sorted(f.unit for f in kept), report, obs, subs, data_hash)
+    if strict and (report.status == REJECTED).any():
+        raise IngestError(result.summary())
+    return result
+
+
+def load_observations(processed_dir: Path | str | None = None) -> pd.DataFrame:
+    """The tidy observations: unit, strategy, indicator, year, numerator, denominator, value, source,
+    breakdown (empty = the headline value)."""
+    return load_table("observations", processed_dir)
+
+
+def load_proposed_targets(processed_dir: Path | str | None = None) -> pd.DataFrame:
+    """The 2021-2030 targets proposed in the forms: unit, indicator, year, value (and source)."""
+    return load_table("proposed_targets", processed_dir)
+
+
+def load_table(name: str, processed_dir: Path | str | None = None) -> pd.DataFrame:
+    """One processed table by name (observations, narratives, proposed_targets, submissions, quality)."""
+    from .paths import default_processed_dir
+
+    d = Path(processed_dir) if processed_dir else default_processed_dir()
+    path = d / f"{name}.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: run `gender-metrics ingest --processed {d}` first")
+    return pd.read_parquet(path)
+
+
+def load_manifest(processed_dir: Path | str | None = None) -> dict:
+    from .paths import default_processed_dir
+
+    d = Path(processed_dir) if processed_dir else default_processed_dir()
+    return json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+
+
+__all__ = ["ingest", "load_observations", "load_proposed_targets", "load_table", "load_manifest",
+           "read_form", "IngestResult", "IngestError"]

@@ -1,0 +1,281 @@
+"""The pieces of one unit's report, each a small object a notebook cell displays.
+
+``r = UnitReport("439", lang="vi")`` loads the processed data once; then ``r.header()``,
+``r.summary()``, ``r.results_table()``, ``r.progress_chart()``, ``r.narrative()`` … each return an
+HTML block or a plotly figure. Text typed into forms is escaped: it is data, never markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from functools import cached_property
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML
+
+from . import charts
+from .catalogue import load_catalogue
+from .forms import DEADLINE, SECTIONS
+from .i18n import fmt_date, fmt_value, t
+from .ingest import load_manifest, load_table
+from .paths import default_processed_dir
+from .progress import progress
+from .units import load_units, resolve_unit, unit_label
+
+CSS = """
+<style>
+.gm { font-family: 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif; color: #222; line-height: 1.45; }
+.gm h1 { font-size: 1.45em; margin: 0.2em 0; } .gm h2 { font-size: 1.2em; margin: 1.2em 0 0.4em;
+  border-bottom: 2px solid #08519c; padding-bottom: 2px; } .gm h3 { font-size: 1.05em; margin: 0.8em 0 0.3em; }
+.gm .sub { color: #555; } .gm .prov { color: #666; font-size: 0.85em; }
+.gm .sample { background: #fff3cd; border: 2px solid #d39e00; color: #6b4e00; padding: 8px 12px; font-weight: 700;
+  margin: 8px 0; } .gm .real { background: #e8f4ea; border: 1px solid #1a9850; padding: 6px 12px; margin: 8px 0; }
+.gm .missing { background: #fdecea; border: 1px solid #d73027; padding: 6px 12px; margin: 8px 0; font-weight: 600; }
+.gm table.gmt { border-collapse: collapse; font-size: 0.88em; width: 100%; }
+.gm table.gmt th { background: #deebf7; text-align: left; padding: 4px 6px; border: 1px solid #c6dbef; }
+.gm table.gmt td { padding: 3px 6px; border: 1px solid #e5e5e5; vertical-align: top; }
+.gm td.num { text-align: right; white-space: nowrap; }
+.gm .st-achieved { color: #1a7f3c; font-weight: 600; } .gm .st-not_achieved { color: #c0261d; font-weight: 600; }
+.gm .st-inconclusive { color: #b36b00; font-weight: 600; } .gm .st-no_data, .gm .st-not_collected { color: #777; }
+.gm blockquote { margin: 0.3em 0 0.6em; padding: 4px 12px; border-left: 4px solid #c6dbef; background: #f7fbff;
+  white-space: pre-wrap; } .gm .small { font-size: 0.82em; color: #666; }
+</style>
+"""
+
+
+def _e(x) -> str:
+    return html.escape("" if x is None else str(x))
+
+
+def package_version() -> str:
+    try:
+        return version("gender_metrics")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+class UnitReport:
+    """Everything one report shows for ``unit`` (a code or a name), in ``lang`` ("vi" or "en")."""
+
+    def __init__(self, unit: str, lang: str = "vi", processed_dir: str | Path | None = None):
+        if lang not in ("vi", "en"):
+            raise ValueError(f"lang must be 'vi' or 'en', not {lang!r}")
+        self.unit = resolve_unit(unit)
+        self.lang = lang
+        self.processed_dir = Path(processed_dir) if processed_dir else default_processed_dir()
+        units = load_units().set_index("code")
+        self.info = units.loc[self.unit]
+        self.level = self.info.level
+        self.name = unit_label(self.unit, lang)
+        self.catalogue = load_catalogue()
+        self.indicators = self.catalogue.for_strategy("2011-2020").set_index("id")
+        self.obs = load_table("observations", self.processed_dir)
+        self.manifest = load_manifest(self.processed_dir)
+        charts.setup()
+
+    # ------------------------------------------------------------------ data
+    @cached_property
+    def all_progress(self) -> pd.DataFrame:
+        return progress(self.obs, self.catalogue)
+
+    @cached_property
+    def progress(self) -> pd.DataFrame:
+        return self.all_progress[self.all_progress.unit == self.unit].reset_index(drop=True)
+
+    @cached_property
+    def submissions(self) -> pd.DataFrame:
+        return load_table("submissions", self.processed_dir)
+
+    @cached_property
+    def narratives(self) -> pd.DataFrame:
+        return load_table("narratives", self.processed_dir)
+
+    @property
+    def is_sample(self) -> bool:
+        return self.unit != "VN" and bool(self.manifest.get("sample_units"))
+
+    def _name_of(self, ind: str) -> str:
+        return self.indicators.loc[ind, f"name_{self.lang}"]
+
+    # ------------------------------------------------------------------ pieces
+    def header(self) -> HTML:
+        """Title, unit, the sample-data or real-data banner, submission status and provenance."""
+        L = self.lang
+        kind = t(f"unit_kind_{self.level}", L)
+        parts = [CSS, '<div class="gm">', f"<h1>{_e(t('report_title', L))}</h1>",
+                 f"<div class='sub'><b>{_e(self.name)}</b> · {_e(kind)}</div>",
+                 f"<div class='sub'>{_e(t('report_subtitle', L))}</div>"]
+        if self.is_sample:
+            parts.append(f"<div class='sample'>{_e(t('sample_banner', L))}</div>")
+        else:
+            parts.append(f"<div class='real'>{_e(t('real_banner', L))}</div>")
+        parts.append(self._submission_html())
+        made = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
+        parts.append(f"<div class='prov'>{_e(t('provenance', L, data_hash=self.manifest['data_hash'][:12], version=package_version(), made=made))}</div>")
+        parts.append("</div>")
+        return HTML("".join(parts))
+
+    def _submission_html(self) -> str:
+        L, deadline = self.lang, fmt_date(DEADLINE, self.lang)
+        if self.level == "national":
+            return f"<div class='sub'>{_e(t('national_note', L))}</div>"
+        subs = self.submissions
+        if self.level == "province":
+            units = load_units()
+            expected = units[units.level.isin(["district", "sector"])]
+            missing = [unit_label(c, L) for c in expected.code if c not in set(subs.unit)]
+            late = int((subs.on_time == False).sum())  # noqa: E712
+            text = t("submissions_summary", L, received=len(subs), expected=len(expected), late=late,
+                     missing=", ".join(missing) or "–")
+            return f"<div class='sub'>{_e(text)}</div>"
+        row = subs[subs.unit == self.unit]
+        if row.empty:
+            return f"<div class='missing'>{_e(t('not_submitted', L, deadline=deadline))}</div>"
+        r = row.iloc[0]
+        if pd.isna(r.submitted):
+            return f"<div class='sub'>{_e(t('submitted_unknown', L))}</div>"
+        key = "submitted_on_time" if r.on_time else "submitted_late"
+        return f"<div class='sub'>{_e(t(key, L, date=fmt_date(r.submitted, L), deadline=deadline))}</div>"
+
+    def summary(self) -> HTML:
+        """One line per milestone: how many indicators achieved, not achieved, inconclusive, without data."""
+        L = self.lang
+        p = self.progress[self.progress.status != "not_collected"]
+        lines = []
+        for m, g in p.groupby("milestone"):
+            c = g.status.value_counts()
+            lines.append(t("summary_line", L, milestone=m, total=len(g), **{
+                s: int(c.get(s, 0)) for s in ("achieved", "not_achieved", "inconclusive", "no_data")}))
+        body = "".join(f"<li>{_e(x)}</li>" for x in lines)
+        return HTML(f"<div class='gm'><h2>{_e(t('section_summary', L))}</h2><ul>{body}</ul></div>")
+
+    def results_table(self) -> HTML:
+        """Every indicator: 2010 baseline, 2015 and 2020 target, result and assessment, source."""
+        L, p = self.lang, self.progress
+        if p.empty:
+            return HTML(f"<div class='gm'><h2>{_e(t('section_table', L))}</h2><p>{_e(t('no_chart_data', L))}</p></div>")
+        head = [t("col_id", L), t("col_indicator", L), t("col_unit", L), t("col_baseline", L)]
+        for y in (2015, 2020):
+            head += [t("col_target", L, year=y), t("col_result", L, year=y), t("col_status", L, year=y)]
+        head += [t("col_pace", L), t("col_source", L)]
+        rows = []
+        unverified = False
+        for (ind, bd), g in p.groupby(["indicator", "breakdown"], sort=False):
+            info = self.indicators.loc[ind]
+            unit = info.unit if L == "en" else info.unit_vi
+            mark = ""
+            if info.verified != "yes":
+                mark, unverified = "*", True
+            name = info[f"name_{L}"] + (f" ({t(f'breakdown_{bd}', L)})" if bd else "")
+            first = g.iloc[0]
+            cells = [f"<td>{_e(ind)}</td>", f"<td>{_e(name)}</td>", f"<td>{_e(unit)}</td>",
+                     f"<td class='num'>{_e(fmt_value(first.baseline, info.unit, L)) if first.baseline_year == 2010 else '–'}</td>"]
+            for y in (2015, 2020):
+                r = g[g.milestone == y]
+                if r.empty:
+                    cells += ["<td>–</td>"] * 3
+                    continue
+                r = r.iloc[0]
+                tv = f"{r.target_op} {fmt_value(r.target, info.unit, L)}" if r.target_op != "between" else \
+                    f"{fmt_value(r.target, info.unit, L)} - {fmt_value(r.target_high, info.unit, L)}"
+                res = fmt_value(r.value, info.unit, L)
+                if pd.notna(r.ci_low):
+                    res += f"<br><span class='small'>({_e(fmt_value(r.ci_low, info.unit, L))} - {_e(fmt_value(r.ci_high, info.unit, L))})</span>"
+                if r.note:
+                    res += f"<br><span class='small'>{_e(r.note)}</span>"
+                cells += [f"<td class='num'>{_e(tv)}{mark}</td>", f"<td class='num'>{res}</td>",
+                          f"<td class='st-{r.status}'>{_e(t('status_' + r.status, L))}</td>"]
+            last = g.iloc[-1]
+            src = last.source if isinstance(last.source, str) else ""
+            cells += [f"<td>{_e(t('pace_' + last.pace, L))}</td>", f"<td class='small'>{_e(src)}</td>"]
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        foot = f"<p class='small'>{_e(t('unverified_mark', L))}</p>" if unverified else ""
+        table = ("<table class='gmt'><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) +
+                 "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+        return HTML(f"<div class='gm'><h2>{_e(t('section_table', L))}</h2>{table}{foot}</div>")
+
+    def progress_chart(self):
+        """Progress ratio towards each 2020 target, with intervals, coloured by status."""
+        labels = {i: f"{i} {self._short(i)}" for i in self.indicators.index}
+        return charts.progress_chart(self.progress, labels, self.lang)
+
+    def _short(self, ind: str, n: int = 48) -> str:
+        name = self._name_of(ind)
+        return name if len(name) <= n else name[: n - 1] + "…"
+
+    def series_chart(self, indicator: str = "4.1"):
+        """The yearly series of one indicator for this unit, with intervals and targets."""
+        from . import stats
+
+        obs = self.obs
+        if self.level == "province":
+            from .progress import province_values
+            d = province_values(obs, self.catalogue)
+        else:
+            d = obs[obs.unit == self.unit]
+        d = d[(d.indicator == indicator) & (d.breakdown == "")].copy()
+        info = self.indicators.loc[indicator]
+        lo, hi = stats.value_interval(info.interval, d.numerator, d.denominator, info.factor)
+        d["ci_low"], d["ci_high"] = lo, hi
+        tg = self.catalogue.targets
+        tg = tg[(tg.strategy == "2011-2020") & (tg.id == indicator)]
+        return charts.series_chart(d, tg, f"{indicator} {self._name_of(indicator)}", self.lang)
+
+    def districts_chart(self, indicator: str = "4.1", milestone: int = 2020):
+        """One indicator across the districts at a milestone (province report)."""
+        p = self.all_progress
+        p = p[(p.level == "district") & (p.indicator == indicator) & (p.milestone == milestone)].copy()
+        p["name"] = p.unit.map(lambda c: unit_label(c, self.lang))
+        title = t("chart_districts_title", self.lang, indicator=f"{indicator} {self._name_of(indicator)}", year=milestone)
+        return charts.districts_chart(p, title, self.lang)
+
+    def narrative(self) -> HTML:
+        """The unit's own assessment from its form, verbatim and escaped, by section."""
+        L = self.lang
+        n = self.narratives
+        n = n[(n.unit == self.unit) & n.section.isin([k for k, _ in SECTIONS])]
+        parts = ["<div class='gm'>"]
+        for key, _ in SECTIONS:
+            parts.append(f"<h2>{_e(t('section_' + key, L))}</h2>")
+            rows = n[n.section == key]
+            if rows.empty:
+                parts.append(f"<p class='small'>{_e(t('no_text', L))}</p>")
+            for r in rows.itertuples():
+                parts.append(f"<blockquote>{_e(r.text)}</blockquote>"
+                             f"<div class='small'>{_e(t('from_form', L, source=r.source))}</div>")
+        parts.append("</div>")
+        return HTML("".join(parts))
+
+    def targets_table(self) -> HTML:
+        """The unit's proposed 2021-2030 targets beside the national ones (Resolution 28/NQ-CP)."""
+        L = self.lang
+        prop = load_table("proposed_targets", self.processed_dir)
+        prop = prop[prop.unit == self.unit]
+        cat = self.catalogue.for_strategy("2021-2030").set_index("id")
+        tg = self.catalogue.targets[self.catalogue.targets.strategy == "2021-2030"]
+        head = [t("col_id", L), t("col_indicator", L), t("col_unit", L),
+                f"{t('col_national', L)} 2025", f"{t('col_proposed', L)} 2025",
+                f"{t('col_national', L)} 2030", f"{t('col_proposed', L)} 2030"]
+        ids = sorted(set(prop.indicator)) if not prop.empty else []
+        rows = []
+        for i in ids:
+            info = cat.loc[i]
+            cells = [f"<td>{_e(i)}</td>", f"<td>{_e(info[f'name_{L}'])}</td>",
+                     f"<td>{_e(info.unit if L == 'en' else info.unit_vi)}</td>"]
+            for y in (2025, 2030):
+                nat = tg[(tg.id == i) & (tg.year == y)]
+                nat_s = f"{nat.op.iloc[0]} {fmt_value(nat.value.iloc[0], info.unit, L)}" if not nat.empty else "–"
+                pv = prop[(prop.indicator == i) & (prop.year == y)]
+                cells += [f"<td class='num'>{_e(nat_s)}</td>",
+                          f"<td class='num'>{_e(fmt_value(pv.value.iloc[0], info.unit, L)) if not pv.empty else '–'}</td>"]
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        body = ("<table class='gmt'><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>"
+                + "".join(rows) + "</tbody></table>") if rows else f"<p class='small'>{_e(t('no_text', L))}</p>"
+        return HTML(f"<div class='gm'><h2>{_e(t('section_targets', L))}</h2>{body}</div>")
+
+    def method(self) -> HTML:
+        L = self.lang
+        return HTML(f"<div class='gm'><h2>{_e(t('section_method', L))}</h2><p class='small'>{_e(t('method_text', L))}</p></div>")

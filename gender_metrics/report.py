@@ -46,6 +46,9 @@ CSS = """
 """
 
 
+OP_SIGN = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "between": "∈"}
+
+
 def _e(x) -> str:
     return html.escape("" if x is None else str(x))
 
@@ -96,6 +99,12 @@ class UnitReport:
     @property
     def is_sample(self) -> bool:
         return self.unit != "VN" and bool(self.manifest.get("sample_units"))
+
+    @property
+    def main_indicator(self) -> str:
+        """The first indicator this unit reports (a department's own), for its series chart."""
+        ids = list(self.info.indicators_2011_2020) if self.level == "sector" else []
+        return ids[0] if ids else "4.1"
 
     def _name_of(self, ind: str) -> str:
         return self.indicators.loc[ind, f"name_{self.lang}"]
@@ -179,7 +188,7 @@ class UnitReport:
                     cells += ["<td>–</td>"] * 3
                     continue
                 r = r.iloc[0]
-                tv = f"{r.target_op} {fmt_value(r.target, info.unit, L)}" if r.target_op != "between" else \
+                tv = f"{OP_SIGN[r.target_op]} {fmt_value(r.target, info.unit, L)}" if r.target_op != "between" else \
                     f"{fmt_value(r.target, info.unit, L)} - {fmt_value(r.target_high, info.unit, L)}"
                 res = fmt_value(r.value, info.unit, L)
                 if pd.notna(r.ci_low):
@@ -267,7 +276,7 @@ class UnitReport:
                      f"<td>{_e(info.unit if L == 'en' else info.unit_vi)}</td>"]
             for y in (2025, 2030):
                 nat = tg[(tg.id == i) & (tg.year == y)]
-                nat_s = f"{nat.op.iloc[0]} {fmt_value(nat.value.iloc[0], info.unit, L)}" if not nat.empty else "–"
+                nat_s = f"{OP_SIGN[nat.op.iloc[0]]} {fmt_value(nat.value.iloc[0], info.unit, L)}" if not nat.empty else "–"
                 pv = prop[(prop.indicator == i) & (prop.year == y)]
                 cells += [f"<td class='num'>{_e(nat_s)}</td>",
                           f"<td class='num'>{_e(fmt_value(pv.value.iloc[0], info.unit, L)) if not pv.empty else '–'}</td>"]

@@ -1,0 +1,42 @@
+# Front door of gender_metrics. Every target bootstraps .venv itself (only python3 and make needed).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+JOBS ?=
+
+.PHONY: reports test bench lab sample forms ingest clean lint
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,lab]'
+	@touch $(STAMP)
+
+## reports: ingest the bundled sample forms and render every report into reports/
+reports: $(STAMP)
+	$(BIN)/gender-metrics ingest --raw data/raw --processed data/processed
+	$(BIN)/gender-metrics run --processed data/processed --out reports $(if $(JOBS),--jobs $(JOBS))
+	@echo "Open: $(CURDIR)/reports/index.html"
+
+## test: the whole test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## bench: benchmarks (medians, against the naive way in the same run)
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+## lab: JupyterLab on the notebooks, with the project's kernel
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+## sample: regenerate the SAMPLE forms in data/raw (deterministic)
+sample: $(STAMP)
+	$(BIN)/gender-metrics sample --out data/raw
+
+lint: $(STAMP)
+	$(BIN)/ruff check gender_metrics tests benchmarks
+
+clean:
+	rm -rf reports data/processed

@@ -1,0 +1,126 @@
+"""The ``gender-metrics`` command. Exit 0 on success (also with rejected cells, which are reported),
+1 on failure (a report that failed; with --strict, any rejection), 2 on wrong usage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+LEVELS = ("district", "sector", "province", "national", "all")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gender-metrics", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("sample", help="write the bundled SAMPLE forms (DỮ LIỆU MẪU) into a folder")
+    s.add_argument("--out", type=Path, required=True)
+
+    s = sub.add_parser("forms", help="write blank report forms (.xlsx), one per unit")
+    s.add_argument("--out", type=Path, required=True)
+    s.add_argument("--unit", action="append", help="unit code or name (repeatable); default: all")
+
+    s = sub.add_parser("ingest", help="read filled forms into data/processed")
+    s.add_argument("--raw", type=Path, default=None, help="folder of filled forms (default data/raw)")
+    s.add_argument("--processed", type=Path, default=None, help="output folder (default data/processed)")
+    s.add_argument("--strict", action="store_true", help="exit 1 if any cell or file was rejected")
+
+    s = sub.add_parser("progress", help="progress table against the 2015/2020 targets")
+    s.add_argument("--level", choices=LEVELS, default="all")
+    s.add_argument("--out", type=Path, default=None, help="FILE.csv or FILE.xlsx (default: print)")
+    s.add_argument("--processed", type=Path, default=None)
+
+    s = sub.add_parser("run", help="render the reports (papermill + nbconvert) and reports/index.html")
+    s.add_argument("--unit", action="append", help="unit code or name (repeatable); default: all")
+    s.add_argument("--kind", action="append", choices=("district", "sector", "province", "national"))
+    s.add_argument("--jobs", type=int, default=None, help="parallel processes (default: one per core)")
+    s.add_argument("--lang", choices=("vi", "en"), default="vi")
+    s.add_argument("--out", type=Path, default=None, help="reports folder (default reports/)")
+    s.add_argument("--processed", type=Path, default=None)
+    s.add_argument("--force", action="store_true", help="re-run reports whose inputs did not change")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except (ValueError, FileNotFoundError) as exc:  # UnitError is a ValueError
+        print(f"gender-metrics {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _sample(args) -> int:
+    from .sample import generate_sample
+
+    paths = generate_sample(args.out)
+    print(f"{len(paths)} SAMPLE forms (DỮ LIỆU MẪU) written to {args.out}")
+    return 0
+
+
+def _forms(args) -> int:
+    from .forms import write_forms
+    from .units import resolve_unit
+
+    codes = [resolve_unit(u) for u in args.unit] if args.unit else None
+    paths = write_forms(args.out, codes)
+    print(f"{len(paths)} form(s) written to {args.out}")
+    return 0
+
+
+def _ingest(args) -> int:
+    from .ingest import IngestError, ingest
+
+    try:
+        result = ingest(args.raw, args.processed, strict=args.strict, progress=sys.stderr.isatty())
+    except IngestError as exc:
+        print(exc)
+        return 1
+    print(result.summary())
+    return 0
+
+
+def _progress(args) -> int:
+    from .ingest import load_observations
+    from .progress import progress
+
+    prog = progress(load_observations(args.processed))
+    if args.level != "all":
+        prog = prog[prog.level == args.level]
+    if args.out is None:
+        print(prog[["unit", "indicator", "breakdown", "milestone", "target_op", "target", "value", "status",
+                    "pace"]].to_string(index=False))
+        return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.out.suffix.lower() == ".xlsx":
+        prog.to_excel(args.out, index=False, sheet_name="progress")
+    elif args.out.suffix.lower() == ".csv":
+        prog.to_csv(args.out, index=False, encoding="utf-8")
+    else:
+        raise ValueError(f"--out must end in .csv or .xlsx, not {args.out.name!r}")
+    print(f"{len(prog)} rows written to {args.out}")
+    return 0
+
+
+def _run(args) -> int:
+    from .batch import plan, run
+
+    jobs = plan(args.unit, args.kind, lang=args.lang, processed_dir=args.processed, out_dir=args.out)
+    results = run(jobs, n_jobs=args.jobs, force=args.force)
+    failed = [r for r in results if r.status == "failed"]
+    width = max((len(r.label) for r in results), default=10)
+    print(f"{'unit':<{width}}  {'kind':<9} {'status':<8} {'seconds':>7}  report")
+    for r in results:
+        where = r.html if r.status != "failed" else f"{r.notebook}  {r.error}"
+        print(f"{r.label:<{width}}  {r.kind:<9} {r.status:<8} {r.seconds:7.1f}  {where}")
+    out = Path(jobs[0].out_dir) if jobs else None
+    ok = sum(r.status != "failed" for r in results)
+    print(f"{ok}/{len(results)} reports ready; index: {out / 'index.html' if out else '-'}")
+    return 1 if failed else 0
+
+
+_COMMANDS = {"sample": _sample, "forms": _forms, "ingest": _ingest, "progress": _progress, "run": _run}
+
+if __name__ == "__main__":
+    sys.exit(main())

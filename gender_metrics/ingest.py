@@ -25,6 +25,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -61,6 +62,7 @@ class Cell:
     col: int
     value: object
     formula: bool = False
+    percent: bool = False   # a number in a cell formatted as a percentage (Excel stores 35,2% as 0.352)
 
 
 @dataclass
@@ -96,6 +98,11 @@ def _blank(v) -> bool:
 
 
 # --------------------------------------------------------------------------- reading workbooks
+# what openpyxl and the zip and XML layers under it raise on a damaged package
+_CORRUPT = (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError, EOFError,
+            NotImplementedError, SyntaxError, zlib.error)
+
+
 def read_cells(path: Path) -> tuple[list[Cell], list[str]]:
     """Every non-empty cell of every sheet, formulas replaced by their cached values where present.
 
@@ -110,34 +117,43 @@ def read_cells(path: Path) -> tuple[list[Cell], list[str]]:
         raise ValueError("not an Excel workbook (.xlsx): the file is not a zip package")
     try:
         wb = load_workbook(path, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
+    except _CORRUPT as exc:
         raise ValueError(f"the workbook is corrupt and cannot be opened ({type(exc).__name__}: {exc})") from exc
     cells, formula_sheets = [], set()
     try:
         sheetnames = list(wb.sheetnames)
         for ws in wb.worksheets:
+            ws.reset_dimensions()   # a stale <dimension> written by other software would hide cells
             for row in ws.iter_rows():
                 for c in row:
                     v = getattr(c, "value", None)
                     if _blank(v):
                         continue
-                    is_f = getattr(c, "data_type", None) == "f" or (isinstance(v, str) and v.startswith("="))
+                    # only a real formula: a text typed as '=... is text
+                    is_f = getattr(c, "data_type", None) == "f"
                     if is_f:
                         formula_sheets.add(ws.title)
-                    cells.append(Cell(ws.title, c.coordinate, c.row, c.column, v, is_f))
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+                    pct = "%" in str(getattr(c, "number_format", "") or "")
+                    cells.append(Cell(ws.title, c.coordinate, c.row, c.column, v, is_f, pct))
+    except _CORRUPT as exc:
         raise ValueError(f"the workbook is corrupt and cannot be read ({type(exc).__name__}: {exc})") from exc
     finally:
         wb.close()
     if formula_sheets:  # second pass only for workbooks that have formulas: their cached values
-        wb = load_workbook(path, read_only=True, data_only=True)
         cached = {}
-        for name in formula_sheets:
-            for row in wb[name].iter_rows():
-                for c in row:
-                    if getattr(c, "value", None) is not None:
-                        cached[(name, c.coordinate)] = c.value
-        wb.close()
+        try:
+            wb = load_workbook(path, read_only=True, data_only=True)
+            try:
+                for name in formula_sheets:
+                    wb[name].reset_dimensions()
+                    for row in wb[name].iter_rows():
+                        for c in row:
+                            if getattr(c, "value", None) is not None:
+                                cached[(name, c.coordinate)] = c.value
+            finally:
+                wb.close()
+        except _CORRUPT as exc:
+            raise ValueError(f"the workbook is corrupt and cannot be read ({type(exc).__name__}: {exc})") from exc
         for cell in cells:
             if cell.formula:
                 cell.value = cached.get((cell.sheet, cell.ref), cell.value)
@@ -147,6 +163,14 @@ def read_cells(path: Path) -> tuple[list[Cell], list[str]]:
 
 
 # --------------------------------------------------------------------------- one form
+def _typed(cell: Cell):
+    """The value as the officer typed it: a number shown as a percentage (0.352 as 35,2%) is "35.2%"."""
+    v = cell.value
+    if cell.percent and isinstance(v, int | float) and not isinstance(v, bool):
+        return f"{v * 100:.10g}%"
+    return v
+
+
 def _formula_without_value(cell: Cell) -> bool:
     return cell.formula and (cell.value is None or (isinstance(cell.value, str) and cell.value.startswith("=")))
 
@@ -211,7 +235,7 @@ def _read_ident(out: FormRead, cells: list[Cell]) -> None:
             continue
         found[key] = c
     code_cell, name_cell = found.get("code"), found.get("name")
-    unit, problem = None, None
+    unit, problem, code_problem = None, None, None
     for cell in (code_cell, name_cell):
         if cell is None:
             continue
@@ -220,6 +244,8 @@ def _read_ident(out: FormRead, cells: list[Cell]) -> None:
             break
         except UnitError as exc:
             problem = f"{F.SHEET_ID}!{cell.ref}: {exc}"
+            if cell is code_cell:
+                code_problem = problem
     if unit is None:
         out.error = problem or f"the unit code ({F.SHEET_ID}!B3) and name (B4) are empty"
         for c in found.values():
@@ -240,6 +266,9 @@ def _read_ident(out: FormRead, cells: list[Cell]) -> None:
                 out.mark(c, REJECTED, why + "; timeliness unknown")
                 continue
             out.ident[key] = d
+        elif key == "code" and code_problem:
+            out.mark(c, REJECTED, f"{code_problem}; the unit was identified from its name in B4")
+            continue
         elif key == "code" and name_cell is not None:
             # both present: they must name the same unit
             try:
@@ -278,7 +307,8 @@ def _read_indicators(out: FormRead, cells: list[Cell]) -> None:
         if c.row == F.HEADER_ROW and F.FIRST_YEAR_COL <= c.col < F.NOTE_COL:
             col_year[c.col] = c.value
     sheet = F.SHEET_IND
-    pending: dict[tuple[str, int], dict] = {}
+    pending: dict[tuple[str, int, str], dict] = {}
+    repeated: dict[tuple[str, int, str], list[Cell]] = {}
     for c in cells:
         if c.row <= F.HEADER_ROW or c.col in (2, 3, 4, 5):
             out.mark(c, IGNORED, "label")
@@ -315,14 +345,23 @@ def _read_indicators(out: FormRead, cells: list[Cell]) -> None:
                                   "or type the number)")
             continue
         ind = cat[fr.indicator]
-        x, why = parse_number(c.value, whole=fr.part in ("num", "den"))
+        x, why = parse_number(_typed(c), whole=fr.part in ("num", "den"))
         if why:
             out.mark(c, REJECTED, f"{why} ({F.PART_LABELS[fr.part]} of indicator {fr.indicator}, {int(year)})")
             continue
         if fr.part == "value" and ind["unit"] == "%" and ind["kind"] != "value" and x > 100:
-            out.mark(c, REJECTED, f"{_show(c.value)} is a percentage above 100 (indicator {fr.indicator}, {int(year)})")
+            out.mark(c, REJECTED, f"{_show(_typed(c))} is a percentage above 100 (indicator {fr.indicator}, {int(year)})")
             continue
-        pending[(fr.indicator, int(year), fr.part)] = {"cell": c, "x": x}
+        k = (fr.indicator, int(year), fr.part)
+        if k in pending or k in repeated:   # a repeated row key or year column: two cells, one slot
+            repeated.setdefault(k, [pending.pop(k)["cell"]] if k in pending else []).append(c)
+            continue
+        pending[k] = {"cell": c, "x": x}
+    for (ind_id, year, part), dup in repeated.items():
+        why = (f"{len(dup)} cells ({', '.join(d.ref for d in dup)}) give the {F.PART_LABELS[part]} of indicator "
+               f"{ind_id}, {year} (a repeated row key or year column); none used")
+        for d in dup:
+            out.mark(d, REJECTED, why)
     # cross-cell rules: a share's numerator cannot exceed its denominator
     for (ind_id, year, part), item in list(pending.items()):
         if part != "num" or cat[ind_id]["kind"] != "share":
@@ -368,7 +407,7 @@ def _read_targets(out: FormRead, cells: list[Cell]) -> None:
         if _formula_without_value(c):
             out.mark(c, REJECTED, "formula without a cached value")
             continue
-        x, why = parse_number(c.value, whole=False)
+        x, why = parse_number(_typed(c), whole=False)
         if why:
             out.mark(c, REJECTED, f"{why} (proposed {years[c.col]} target of indicator {key})")
             continue

@@ -51,6 +51,12 @@ def _prepare(obs: pd.DataFrame) -> pd.DataFrame:
         df["source"] = ""
     df["unit"] = df["unit"].astype(str)
     df["indicator"] = df["indicator"].astype(str)
+    # a value is derived from its parts wherever both are known (factor × numerator / denominator)
+    factor = df.indicator.map(load_catalogue().for_strategy(STRATEGY).set_index("id").factor).astype(float)
+    parts = df.numerator.notna() & df.denominator.notna() & factor.notna()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        derived = factor * df.numerator / df.denominator.where(df.denominator > 0)
+    df["value"] = df.value.where(~parts, derived)
     df["year"] = df["year"].astype(int)
     return df[["unit", "indicator", "breakdown", "year", "numerator", "denominator", "value", "source"]]
 

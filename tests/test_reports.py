@@ -1,0 +1,114 @@
+"""A notebook executed by papermill and exported: no code, nothing from the internet, labelled."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import gender_metrics as gm
+from gender_metrics.batch import plan, run
+from gender_metrics.export import export_html
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def district_html(processed, tmp_path_factory):
+    import papermill as pm
+
+    out = tmp_path_factory.mktemp("reports")
+    nb = out / "district.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks" / "district.ipynb"), str(nb),
+                        parameters={"unit": "439", "lang": "vi", "processed_dir": str(processed)},
+                        kernel_name="python3", progress_bar=False, cwd=str(ROOT / "notebooks"))
+    return export_html(nb, out / "district-huong-son.html", lang="vi").read_text(encoding="utf-8")
+
+
+def test_report_has_no_code_prompts_or_parameters(district_html):
+    for code in ("import gender_metrics", "gm.UnitReport", "r.results_table()", "processed_dir", "jp-InputPrompt",
+                 "jp-InputArea", "In&nbsp;[", "Traceback"):
+        assert code not in district_html, code
+
+
+def test_report_loads_nothing_from_the_internet(district_html):
+    srcs = re.findall(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']([^"']+)""", district_html)
+    assert srcs == ["assets/plotly.min.js"]
+    assert not re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", district_html)
+    assert "cdn" not in district_html.lower()
+    assert "require.js" not in district_html and "MathJax" not in district_html
+
+
+def test_report_content_is_vietnamese_labelled_and_charted(district_html):
+    assert "DỮ LIỆU MẪU" in district_html
+    assert "Huyện Hương Sơn" in district_html
+    assert "Kết quả thực hiện các chỉ tiêu 2011-2020" in district_html
+    assert "Tỷ số giới tính khi sinh" in district_html
+    assert district_html.count('class="gm-plot"') == 2  # progress chart and the 4.1 series
+    assert district_html.count("Plotly.newPlot(") == 2
+
+
+def test_missing_department_report_says_so(processed):
+    r = gm.UnitReport("Sở Tư pháp", "vi", processed)
+    assert "chưa gửi báo cáo" in r.header().data
+    assert "Không có số liệu" in r.results_table().data
+    en = gm.UnitReport("so-tu-phap", "en", processed)
+    assert "has not sent its report" in en.header().data
+
+
+def test_national_report_is_real_data(processed):
+    r = gm.UnitReport("VN", "vi", processed)
+    head = r.header().data
+    assert "DỮ LIỆU MẪU" not in head and "Số liệu thật" in head
+    assert "GSO" in r.results_table().data
+
+
+def test_hostile_narrative_is_escaped(processed, tmp_path):
+    import shutil
+
+    from gender_metrics.forms import write_form
+    from gender_metrics.ingest import ingest
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_form("440", raw / "x.xlsx", texts={"lessons": "<script>alert(1)</script> & bài học"},
+               ident={"submitted": "20/04/2021"})
+    out = tmp_path / "proc"
+    ingest(raw, out)
+    html = gm.UnitReport("440", "vi", out).narrative().data
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; bài học" in html
+    shutil.rmtree(out)
+
+
+def test_batch_runs_index_and_skips_unchanged(processed, tmp_path):
+    jobs = plan(["so-tu-phap"], processed_dir=processed, out_dir=tmp_path)
+    first = run(jobs, n_jobs=1, progress=False)
+    assert [r.status for r in first] == ["ok"], first
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "sector-so-tu-phap.html" in index and "DỮ LIỆU MẪU" in index
+    second = run(plan(["so-tu-phap"], processed_dir=processed, out_dir=tmp_path), n_jobs=1, progress=False)
+    assert [r.status for r in second] == ["skipped"]
+
+
+def test_plan_rejects_bad_parameters_before_any_kernel(processed, tmp_path):
+    with pytest.raises(gm.UnitError):
+        plan(["Kỳ Anh"], processed_dir=processed, out_dir=tmp_path)
+    with pytest.raises(ValueError, match="unknown kind"):
+        plan(None, ["districts"], processed_dir=processed, out_dir=tmp_path)
+    with pytest.raises(ValueError, match="lang"):
+        plan(None, None, lang="fr", processed_dir=processed, out_dir=tmp_path)
+
+
+def test_cli_exit_codes(processed, tmp_path):
+    exe = [sys.executable, "-m", "gender_metrics.cli"]
+    bad = subprocess.run([*exe, "run", "--unit", "Kỳ Anh", "--processed", str(processed), "--out", str(tmp_path)],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "ambiguous" in bad.stderr
+    usage = subprocess.run([*exe, "run", "--kind", "village"], capture_output=True, text=True)
+    assert usage.returncode == 2
+    ok = subprocess.run([*exe, "progress", "--level", "province", "--processed", str(processed),
+                         "--out", str(tmp_path / "p.csv")], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "p.csv").read_text(encoding="utf-8").startswith("unit,level,")

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JOBS ?=
 
-.PHONY: reports test bench lab sample forms ingest clean lint
+.PHONY: reports test bench lab sample forms ingest clean lint browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,9 +19,12 @@ reports: $(STAMP)
 	$(BIN)/gender-metrics run --processed data/processed --out reports $(if $(JOBS),--jobs $(JOBS))
 	@echo "Open: $(CURDIR)/reports/index.html"
 
-## test: the whole test suite
-test: $(STAMP)
+## test: the whole test suite (installs Debian's chromium for the browser test when missing)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 ## bench: benchmarks (medians, against the naive way in the same run)
 bench: $(STAMP)

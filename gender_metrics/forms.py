@@ -211,9 +211,9 @@ def write_form(code: str, path: Path | str, *, values: dict | None = None, targe
         ind = inds.loc[fr.indicator]
         ws.cell(fr.row, 1, fr.key)
         ws.cell(fr.row, 2, fr.indicator)
-        if fr.part in ("num", "value") and (fr.part == "num" or ind.kind == "value"):
+        if fr.part == "num" or ind.kind == "value":
             ws.cell(fr.row, 3, ind.name_vi).alignment = _WRAP
-        part = PART_LABELS[fr.part] + (f": {ind[f'numerator_vi']}" if fr.part == "num" else
+        part = PART_LABELS[fr.part] + (f": {ind['numerator_vi']}" if fr.part == "num" else
                                        f": {ind['denominator_vi']}" if fr.part == "den" else "")
         ws.cell(fr.row, 4, part).alignment = _WRAP
         ws.cell(fr.row, 5, _unit_of_part(ind, fr.part))

@@ -24,8 +24,6 @@ import json
 import os
 import shutil
 import tempfile
-import zipfile
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,7 +33,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from . import forms as F
 from .catalogue import indicator_info, load_catalogue
@@ -98,9 +95,10 @@ def _blank(v) -> bool:
 
 
 # --------------------------------------------------------------------------- reading workbooks
-# what openpyxl and the zip and XML layers under it raise on a damaged package
-_CORRUPT = (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError, EOFError,
-            NotImplementedError, SyntaxError, zlib.error)
+# A damaged package makes openpyxl and the zip, zlib and XML layers under it raise almost anything
+# (BadZipFile, zlib.error, EOFError, ParseError, NotImplementedError, RuntimeError, IndexError, ...):
+# every one of them means "this file cannot be read", never "stop the whole run".
+_CORRUPT = Exception
 
 
 def read_cells(path: Path) -> tuple[list[Cell], list[str]]:

@@ -101,25 +101,37 @@ def province_values(obs: pd.DataFrame, catalogue: Catalogue | None = None) -> pd
 
 
 def _grid(df: pd.DataFrame, ind: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """Every unit × indicator that should be judged, with the breakdowns the data has."""
-    lv = units.set_index("code").level
-    present = set(df.unit)
-    rows = []
-    for code, level in lv.items():
-        if level == "sector":
-            ids = list(units.set_index("code").loc[code, "indicators_2011_2020"])
-        elif level in ("district", "province"):
-            ids = list(ind.index)
-        elif code in present:  # national: the indicators its dataset has
-            ids = sorted(set(df.indicator[df.unit == code]))
-        else:
-            continue
-        rows.append(pd.DataFrame({"unit": code, "level": level, "indicator": ids}))
-    grid = pd.concat(rows, ignore_index=True)
+    """Every unit × indicator that should be judged, with the breakdowns the data has.
+
+    Districts and the province: every indicator; a department: its own indicators; the national
+    level: the indicators its dataset has. A unit not in the unit table (another province's
+    district, a benchmark) is judged like a district.
+    """
+    table = units.set_index("code")
+    known = set(table.index)
+    frames = []
+    area = table.index[table.level.isin(["district", "province"])]
+    extra = pd.Index(sorted(set(df.unit.unique()) - known))
+    area_units = pd.DataFrame({"unit": area.append(extra),
+                               "level": list(table.level[area]) + ["district"] * len(extra)})
+    frames.append(area_units.merge(pd.DataFrame({"indicator": ind.index}), how="cross"))
+    sec = table[table.level == "sector"].indicators_2011_2020.explode().dropna()
+    frames.append(pd.DataFrame({"unit": sec.index, "level": "sector", "indicator": sec.to_numpy()}))
+    nat = table.index[table.level == "national"]
+    have = df[df.unit.isin(nat)][["unit", "indicator"]].drop_duplicates()
+    frames.append(have.assign(level="national"))
+    grid = pd.concat(frames, ignore_index=True)
     bd = df[["unit", "indicator", "breakdown"]].drop_duplicates()
     grid = grid.merge(bd, on=["unit", "indicator"], how="left")
     grid["breakdown"] = grid.breakdown.fillna("")
     return grid
+
+
+def _term_years(ind: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
+    """(indicator, milestone) → the election year whose term value counts (latest election ≤ milestone)."""
+    rows = [(i, m, max((e for e in ind.election_years[i] if e <= m), default=None))
+            for i, m in zip(targets.indicator, targets.milestone, strict=True) if len(ind.election_years[i])]
+    return pd.DataFrame(rows, columns=["indicator", "milestone", "year"]).dropna().astype({"year": int})
 
 
 def progress(observations: pd.DataFrame, catalogue: Catalogue | None = None) -> pd.DataFrame:
@@ -147,18 +159,11 @@ def progress(observations: pd.DataFrame, catalogue: Catalogue | None = None) -> 
     grid["not_collected"] = (grid.level == "district") & ~grid.district_level
 
     # candidate years for each milestone: T then T-1; term-based indicators: latest election <= T
-    elections = ind.election_years
-    term = grid.indicator.map(lambda i: len(elections[i]) > 0)
-    cands = []
-    for lag in (0, 1):
-        cands.append(grid[~term].assign(year=grid.milestone - lag, rank=lag))
-    tg_term = grid[term]
-    if not tg_term.empty:
-        ey = tg_term.indicator.map(lambda i: elections[i])
-        y = [max([e for e in es if e <= m], default=np.nan) for es, m in zip(ey, tg_term.milestone, strict=True)]
-        cands.append(tg_term.assign(year=y, rank=0).dropna(subset=["year"]))
-    cand = pd.concat(cands, ignore_index=True)
-    cand["year"] = cand.year.astype(int)
+    terms = _term_years(ind, tg)
+    term = grid.indicator.isin(set(terms.indicator))
+    plain = grid[~term]
+    cand = pd.concat([plain.assign(year=plain.milestone - lag, rank=lag) for lag in (0, 1)]
+                     + [grid[term].merge(terms, on=["indicator", "milestone"]).assign(rank=0)], ignore_index=True)
     key = ["unit", "indicator", "breakdown"]
     hit = cand.merge(df, on=[*key, "year"], how="inner").sort_values("rank")
     hit = hit.drop_duplicates([*key, "milestone"])
@@ -167,7 +172,7 @@ def progress(observations: pd.DataFrame, catalogue: Catalogue | None = None) -> 
     res = res.rename(columns={"year": "value_year"})
 
     # baseline: 2010, else the first year up to 2011; term-based: the election year <= 2010, else the first
-    base = df.assign(is_term=df.indicator.map(lambda i: len(elections.get(i, ())) > 0))
+    base = df.assign(is_term=df.indicator.isin(set(terms.indicator)))
     base = base[base.value.notna() & (base.year <= BASELINE_YEAR + 1)]
     base = base.assign(rank=np.where(base.year <= BASELINE_YEAR, BASELINE_YEAR - base.year,
                                      10 + base.year - BASELINE_YEAR))
@@ -204,6 +209,8 @@ def progress(observations: pd.DataFrame, catalogue: Catalogue | None = None) -> 
                                     op.to_numpy(object), target_high=th)
     res["cagr_actual"], res["cagr_required"], res["pace"] = ga, gr, pace
     res.loc[res.status.isin(["no_data", "not_collected"]), "pace"] = "not_computed"
+    # a ratio of the distance travelled means nothing when the baseline already met the target
+    res.loc[res.pace == "target_met", "progress_ratio"] = np.nan
     vd = res.value_districts
     res["differs_from_districts"] = (vd.notna() & (np.abs(res.value - vd) > AGGREGATE_TOLERANCE * np.abs(vd)))
     notes = np.where(res.value_year.notna() & (res.value_year != res.milestone) & ~term,

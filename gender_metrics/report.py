@@ -18,6 +18,7 @@ from IPython.display import HTML
 
 from . import charts
 from .catalogue import load_catalogue
+from .charts import OP_SIGN
 from .forms import DEADLINE, SECTIONS
 from .i18n import fmt_date, fmt_value, t
 from .ingest import load_manifest, load_table
@@ -46,7 +47,7 @@ CSS = """
 """
 
 
-OP_SIGN = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "between": "∈"}
+
 
 
 def _e(x) -> str:
@@ -193,8 +194,9 @@ class UnitReport:
                 res = fmt_value(r.value, info.unit, L)
                 if pd.notna(r.ci_low):
                     res += f"<br><span class='small'>({_e(fmt_value(r.ci_low, info.unit, L))} - {_e(fmt_value(r.ci_high, info.unit, L))})</span>"
-                if r.note:
-                    res += f"<br><span class='small'>{_e(r.note)}</span>"
+                note = self._note(r)
+                if note:
+                    res += f"<br><span class='small'>{_e(note)}</span>"
                 cells += [f"<td class='num'>{_e(tv)}{mark}</td>", f"<td class='num'>{res}</td>",
                           f"<td class='st-{r.status}'>{_e(t('status_' + r.status, L))}</td>"]
             last = g.iloc[-1]
@@ -205,6 +207,16 @@ class UnitReport:
         table = ("<table class='gmt'><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) +
                  "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
         return HTML(f"<div class='gm'><h2>{_e(t('section_table', L))}</h2>{table}{foot}</div>")
+
+    def _note(self, r) -> str:
+        """Which year's value a verdict used, in the report's language."""
+        if pd.isna(r.value_year):
+            return ""
+        if len(self.indicators.loc[r.indicator, "election_years"]):
+            return t("note_term", self.lang, year=int(r.value_year))
+        if int(r.value_year) != int(r.milestone):
+            return t("note_year_before", self.lang, year=int(r.value_year), milestone=int(r.milestone))
+        return ""
 
     def progress_chart(self):
         """Progress ratio towards each 2020 target, with intervals, coloured by status."""

@@ -9,13 +9,14 @@ the 2021-2030 targets, per district, department and province (Hà Tĩnh, plan 12
 
 from . import charts
 from .catalogue import Catalogue, CatalogueError, load_catalogue
+from .feasibility import feasibility
 from .ingest import IngestError, ingest, load_observations, load_proposed_targets, load_table
 from .progress import progress, province_values
 from .report import UnitReport
 from .units import UnitError, load_units, resolve_unit, unit_label
 
 __all__ = [
-    "Catalogue", "CatalogueError", "IngestError", "UnitError", "UnitReport", "charts", "ingest",
+    "Catalogue", "CatalogueError", "IngestError", "feasibility", "UnitError", "UnitReport", "charts", "ingest",
     "load_catalogue", "load_observations", "load_proposed_targets", "load_table", "load_units", "progress",
     "province_values", "resolve_unit", "unit_label",
 ]

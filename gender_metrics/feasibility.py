@@ -195,7 +195,8 @@ def assess_series(series: pd.DataFrame, rows: pd.DataFrame, breaks: pd.Series | 
 
     ``series``: one row per point with ``key`` (hashable series id), ``year``, ``value``,
     ``share`` (bool: logit scale, else ln), optional ``weight`` (NaN/absent: OLS for that series;
-    weights are normalised to mean 1 within each fitted series).
+    weights are normalised to mean 1 within each fitted series) and optional ``raw`` (the value as
+    observed, shown as last_value and compared with the target, when ``value`` was corrected).
     ``rows``: one row per judgement with ``key``, ``T`` (target year), ``op`` and ``target``.
     ``breaks``: optional mapping key → break year (fit on years ≥ break; Chow test on all).
 
@@ -207,6 +208,8 @@ def assess_series(series: pd.DataFrame, rows: pd.DataFrame, breaks: pd.Series | 
     s = series.copy()
     if "weight" not in s:
         s["weight"] = np.nan
+    if "raw" not in s:
+        s["raw"] = s["value"]
     s = s[np.isfinite(s["value"].to_numpy(dtype=float))]
     s = s.sort_values(["key", "year"], kind="stable")
     codes, uniq = pd.factorize(s["key"], sort=False)
@@ -218,6 +221,7 @@ def assess_series(series: pd.DataFrame, rows: pd.DataFrame, breaks: pd.Series | 
     ok_y = np.isfinite(y)
     codes, year, val, y, share_s = codes[ok_y], year[ok_y], val[ok_y], y[ok_y], share_s[ok_y]
     wt = s["weight"].to_numpy(dtype=float)[ok_y]
+    raw = s["raw"].to_numpy(dtype=float)[ok_y]
     clipped_pt = share_s & ((val < SHARE_LOW) | (val > SHARE_HIGH))
 
     # break years per point: fit on years >= break
@@ -264,7 +268,7 @@ def assess_series(series: pd.DataFrame, rows: pd.DataFrame, breaks: pd.Series | 
     last_val = np.full(G, np.nan)
     last_year = np.full(G, np.nan)
     last_y = np.full(G, np.nan)
-    last_val[codes[last]] = val[last]
+    last_val[codes[last]] = raw[last]
     last_year[codes[last]] = year[last]
     last_y[codes[last]] = y[last]
     clipped = np.bincount(codes, clipped_pt, minlength=G) > 0
@@ -346,6 +350,15 @@ def _history(observations: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
     return df[(df.breakdown == "") & df.value.notna()]
 
 
+def _lookup(keys: pd.Series, mapping: pd.Series, fill) -> np.ndarray:
+    """``keys.map(mapping)`` through the distinct keys (fast on long columns of few values)."""
+    codes, uniq = pd.factorize(keys)
+    vals = pd.Series(mapping.reindex(uniq).to_numpy(dtype=object)).where(
+        lambda v: v.notna(), fill).to_numpy(dtype=object)
+    out = np.append(vals, np.array([fill], dtype=object))  # code -1 (missing key) -> fill
+    return out[codes]
+
+
 def _join(*parts: pd.Series) -> pd.Series:
     """Join note fragments ('' = absent) with '; ', column-wise (no per-row Python)."""
     out = parts[0]
@@ -372,10 +385,10 @@ def feasibility(observations: pd.DataFrame, targets: pd.DataFrame | None = None,
       are used), per unit; the province "42" is built by :func:`progress.province_values`.
       Indicators without a predecessor get ``no_history``.
     * ``targets=None``: the national targets (catalogue, strategy 2021-2030) for every unit that
-      has any history: district units get the indicators collected at district level, departments
-      the indicators they are responsible for, the province every indicator, other units (national,
-      unknown) the indicators they have a series for; each also gets every indicator it has a
-      series for. Otherwise ``targets`` has columns unit, indicator, year, value (as
+      has any history: districts (and units not in the unit table, as in ``progress``) get the
+      indicators collected at district level, departments the indicators they are responsible
+      for, the province every indicator, the national level the indicators it has a series for;
+      every unit also gets each indicator it has a series for. Otherwise ``targets`` has columns unit, indicator, year, value (as
       ``load_proposed_targets``); rows with no value are skipped; the operator comes from the
       catalogue (for a year without a national target, the operator of the indicator's latest one).
     * ``breaks``: optional DataFrame (unit, indicator, year) of known breaks, ``indicator`` being
@@ -394,10 +407,12 @@ def feasibility(observations: pd.DataFrame, targets: pd.DataFrame | None = None,
     links = ind.predecessor.dropna().rename_axis("indicator").reset_index()
     s = hist.merge(links, on="predecessor", how="inner")
     late = s.year > HISTORY_END
-    s["share"] = s.indicator.map(ind.kind).eq("share").to_numpy()
-    factor = s.predecessor.map(ind_hist.factor).astype(float)
+    s["share"] = _lookup(s.indicator, ind.kind.eq("share"), False).astype(bool)
+    factor = pd.Series(_lookup(s.predecessor, ind_hist.factor.astype(float), np.nan).astype(float),
+                       index=s.index)
     nonpos = ~s.share & (s.value <= 0)
     fix = nonpos & (s.numerator == 0) & (s.denominator > 0) & factor.notna()
+    s["raw"] = s.value
     s["value"] = s.value.where(~fix, factor * CONTINUITY / s.denominator)
     dropped = nonpos & ~fix
     s["weight"] = np.where(weighted & s.numerator.notna() & (s.denominator > 0), s.denominator,
@@ -421,9 +436,9 @@ def feasibility(observations: pd.DataFrame, targets: pd.DataFrame | None = None,
         rows = _national_rows(per, ind, tg)
     else:
         rows = _proposed_rows(targets, ind, tg)
-    rows["has_pred"] = rows.indicator.map(ind.predecessor).notna().to_numpy()
-    rows["predecessor"] = rows.indicator.map(ind.predecessor)
-    rows["share"] = rows.indicator.map(ind.kind).eq("share").to_numpy()
+    rows["predecessor"] = _lookup(rows.indicator, ind.predecessor, None)
+    rows["has_pred"] = rows.predecessor.notna().to_numpy()
+    rows["share"] = _lookup(rows.indicator, ind.kind.eq("share"), False).astype(bool)
 
     rows = rows.merge(per[["key", *key_cols]], on=key_cols, how="left")
     rows["key"] = rows.key.fillna(-1).astype(np.int64)
@@ -436,7 +451,8 @@ def feasibility(observations: pd.DataFrame, targets: pd.DataFrame | None = None,
         brk = pd.Series(b.year.astype(float).to_numpy(), index=b.key.to_numpy())
 
     ser = pd.DataFrame({"key": g, "year": used.year.to_numpy(), "value": used.value.to_numpy(),
-                        "share": used.share.to_numpy(), "weight": used.weight.to_numpy()})
+                        "raw": used.raw.to_numpy(), "share": used.share.to_numpy(),
+                        "weight": used.weight.to_numpy()})
     rr = pd.DataFrame({"key": rows.key.to_numpy(), "T": rows.year.to_numpy(),
                        "op": rows.target_op.to_numpy(), "target": rows.target.to_numpy(),
                        "share": rows.share.to_numpy()})
@@ -522,7 +538,7 @@ def _national_rows(per: pd.DataFrame, ind: pd.DataFrame, tg: pd.DataFrame) -> pd
     units = load_units().set_index("code")
     hist_units = pd.DataFrame({"unit": per.unit.unique()})
     grid = hist_units.merge(pd.DataFrame({"indicator": ind.index.astype(str)}), how="cross")
-    level = grid.unit.map(units.level).fillna("other")
+    level = grid.unit.map(units.level).fillna("district")  # as in progress: unknown units are districts
     has = pd.MultiIndex.from_frame(grid[["unit", "indicator"]]).isin(
         pd.MultiIndex.from_frame(per[["unit", "indicator"]]))
     dl = grid.indicator.map(ind.district_level).fillna(False).astype(bool)

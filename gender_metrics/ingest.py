@@ -540,7 +540,7 @@ class IngestResult:
         if missing:
             lines.append("Missing forms: " + ", ".join(missing))
         if not late.empty:
-            lines.append("Late forms: " + ", ".join(f"{u} ({d:%d/%m/%Y})" for u, d in zip(late.unit, late.submitted)))
+            lines.append("Late forms: " + ", ".join(f"{u} ({d:%d/%m/%Y})" for u, d in zip(late.unit, late.submitted, strict=True)))
         lines.append(f"Written to {self.processed_dir} (data hash {self.data_hash[:12]}).")
         return "\n".join(lines)
 

@@ -52,7 +52,9 @@ def _prepare(obs: pd.DataFrame) -> pd.DataFrame:
     df["unit"] = df["unit"].astype(str)
     df["indicator"] = df["indicator"].astype(str)
     # a value is derived from its parts wherever both are known (factor × numerator / denominator)
-    factor = df.indicator.map(load_catalogue().for_strategy(STRATEGY).set_index("id").factor).astype(float)
+    codes, uniques = pd.factorize(df.indicator)
+    fac = pd.Index(uniques).map(load_catalogue().for_strategy(STRATEGY).set_index("id").factor).to_numpy(float)
+    factor = pd.Series(np.append(fac, np.nan)[codes], index=df.index)
     parts = df.numerator.notna() & df.denominator.notna() & factor.notna()
     with np.errstate(divide="ignore", invalid="ignore"):
         derived = factor * df.numerator / df.denominator.where(df.denominator > 0)
@@ -68,10 +70,13 @@ def province_values(obs: pd.DataFrame, catalogue: Catalogue | None = None) -> pd
     The aggregate is computed only where every reporting district gave both numerator and
     denominator (where only a rate is known for some district, the sum of parts is not computable).
     """
-    cat = catalogue or load_catalogue()
+    return _province(_prepare(obs), catalogue or load_catalogue())
+
+
+def _province(df: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
     ind = cat.for_strategy(STRATEGY).set_index("id")
     units = load_units()
-    df = _prepare(obs)
+    df = df[df.unit.isin(units.code[units.level.isin(["district", "sector", "province"])])]
     dist = df[df.unit.isin(units.code[units.level == "district"])]
     dist = dist[dist.indicator.map(ind.aggregation).eq("ratio_of_sums")]
     dist = dist[dist.value.notna() | dist.numerator.notna()]
@@ -80,7 +85,8 @@ def province_values(obs: pd.DataFrame, catalogue: Catalogue | None = None) -> pd
     agg = g.agg(numerator=("numerator", "sum"), denominator=("denominator", "sum"),
                 n_units=("unit", "nunique"), all_parts=("has_parts", "all")).reset_index()
     factor = agg.indicator.map(ind.factor).astype(float)
-    agg["value"] = np.where(agg.all_parts & (agg.denominator > 0), factor * agg.numerator / agg.denominator, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        agg["value"] = np.where(agg.all_parts & (agg.denominator > 0), factor * agg.numerator / agg.denominator, np.nan)
     agg.loc[~agg.all_parts, ["numerator", "denominator"]] = np.nan
     agg["source"] = "sum of " + agg.n_units.astype(str) + " districts"
     # the department responsible for each indicator reports the official province figure
@@ -100,38 +106,24 @@ def province_values(obs: pd.DataFrame, catalogue: Catalogue | None = None) -> pd
                 "value_districts"]]
 
 
-def _grid(df: pd.DataFrame, ind: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """Every unit × indicator that should be judged, with the breakdowns the data has.
+def _expected_pairs(table: pd.DataFrame, data_units: pd.Index, data_pairs: np.ndarray, ids: list[str],
+                    all_units: pd.Index) -> np.ndarray:
+    """Codes (unit position × n_indicators + indicator) of every unit × indicator to judge.
 
     Districts and the province: every indicator; a department: its own indicators; the national
-    level: the indicators its dataset has. A unit not in the unit table (another province's
+    level: the indicators its dataset has; a unit not in the unit table (another province's
     district, a benchmark) is judged like a district.
     """
-    table = units.set_index("code")
-    known = set(table.index)
-    frames = []
-    area = table.index[table.level.isin(["district", "province"])]
-    extra = pd.Index(sorted(set(df.unit.unique()) - known))
-    area_units = pd.DataFrame({"unit": area.append(extra),
-                               "level": list(table.level[area]) + ["district"] * len(extra)})
-    frames.append(area_units.merge(pd.DataFrame({"indicator": ind.index}), how="cross"))
+    n_ind = len(ids)
+    area = table.index[table.level.isin(["district", "province"])].append(data_units.difference(table.index))
+    pos = all_units.get_indexer(area)
+    parts = [(np.repeat(pos, n_ind) * n_ind + np.tile(np.arange(n_ind), len(pos)))]
     sec = table[table.level == "sector"].indicators_2011_2020.explode().dropna()
-    frames.append(pd.DataFrame({"unit": sec.index, "level": "sector", "indicator": sec.to_numpy()}))
-    nat = table.index[table.level == "national"]
-    have = df[df.unit.isin(nat)][["unit", "indicator"]].drop_duplicates()
-    frames.append(have.assign(level="national"))
-    grid = pd.concat(frames, ignore_index=True)
-    bd = df[["unit", "indicator", "breakdown"]].drop_duplicates()
-    grid = grid.merge(bd, on=["unit", "indicator"], how="left")
-    grid["breakdown"] = grid.breakdown.fillna("")
-    return grid
-
-
-def _term_years(ind: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
-    """(indicator, milestone) → the election year whose term value counts (latest election ≤ milestone)."""
-    rows = [(i, m, max((e for e in ind.election_years[i] if e <= m), default=None))
-            for i, m in zip(targets.indicator, targets.milestone, strict=True) if len(ind.election_years[i])]
-    return pd.DataFrame(rows, columns=["indicator", "milestone", "year"]).dropna().astype({"year": int})
+    icode = pd.Index(ids).get_indexer(sec.to_numpy())
+    parts.append(all_units.get_indexer(sec.index)[icode >= 0] * n_ind + icode[icode >= 0])
+    nat = all_units.get_indexer(table.index[table.level == "national"])
+    parts.append(data_pairs[np.isin(data_pairs // n_ind, nat)])
+    return np.unique(np.concatenate(parts))
 
 
 def progress(observations: pd.DataFrame, catalogue: Catalogue | None = None) -> pd.DataFrame:
@@ -140,87 +132,160 @@ def progress(observations: pd.DataFrame, catalogue: Catalogue | None = None) -> 
     status ∈ achieved, not_achieved, inconclusive, no_data, not_collected;
     pace ∈ target_met, significant, moderate, insufficient, moving_away, not_computed.
     Province rows (unit "42") come from :func:`province_values`.
+
+    Vectorised: series are laid out as a dense (series × year) array, so the value at a
+    milestone, the year before, an election year or the baseline is one indexing operation.
     """
     cat = catalogue or load_catalogue()
     ind = cat.for_strategy(STRATEGY).set_index("id")
-    units = load_units()
-    df = _prepare(observations)
-    df = df[df.unit != PROVINCE]
-    prov = province_values(observations, cat)
-    df = pd.concat([df.assign(value_districts=np.nan), prov], ignore_index=True)
-    df = df[df.value.notna() | df.numerator.notna()]
+    ids = list(ind.index)
+    n_ind = len(ids)
+    table = load_units().set_index("code")
+    prepared = _prepare(observations)
+    prov = _province(prepared, cat)
+    df = pd.concat([prepared[prepared.unit != PROVINCE].assign(value_districts=np.nan), prov], ignore_index=True)
+    df = df[(df.value.notna() | df.numerator.notna()) & df.indicator.isin(ids)].reset_index(drop=True)
 
-    grid = _grid(df, ind, units)
-    tg = cat.targets[cat.targets.strategy == STRATEGY].rename(
-        columns={"id": "indicator", "year": "milestone", "op": "target_op", "value": "target"})
-    grid = grid.merge(tg[["indicator", "milestone", "target_op", "target", "value_high"]], on="indicator")
-    grid = grid.rename(columns={"value_high": "target_high"})
-    grid["district_level"] = grid.indicator.map(ind.district_level).astype(bool)
-    grid["not_collected"] = (grid.level == "district") & ~grid.district_level
+    # ---- integer codes for units, indicators, breakdowns, series
+    data_units = pd.Index(pd.unique(df.unit)).astype(object)
+    all_units = table.index.append(data_units.difference(table.index))
+    u_fac, u_uni = pd.factorize(df.unit)
+    u_pos = all_units.get_indexer(u_uni)[u_fac]
+    i_fac, i_uni = pd.factorize(df.indicator)
+    i_code = pd.Index(ids).get_indexer(i_uni)[i_fac]
+    b_code, b_uni = pd.factorize(df.breakdown)
+    b_uni = pd.Index(b_uni)
+    if "" not in b_uni:
+        b_uni = b_uni.append(pd.Index([""]))
+    blank = b_uni.get_loc("")
+    n_bd = len(b_uni)
+    pair = u_pos.astype(np.int64) * n_ind + i_code
+    expected = _expected_pairs(table, data_units, np.sort(pd.unique(pair)), ids, all_units)
+    keep = np.isin(pair, expected)
+    df, pair, b_code = df[keep].reset_index(drop=True), pair[keep], b_code[keep]
+    key = pair * n_bd + b_code
+    have = np.sort(pd.unique(key))
+    missing_pairs = np.setdiff1d(expected, have // n_bd)
+    series = np.sort(np.concatenate([have, missing_pairs * n_bd + blank]))
+    sid = np.searchsorted(series, key)
+    s_pair, s_bd = series // n_bd, series % n_bd
+    s_unit, s_ind = s_pair // n_ind, s_pair % n_ind
 
-    # candidate years for each milestone: T then T-1; term-based indicators: latest election <= T
-    terms = _term_years(ind, tg)
-    term = grid.indicator.isin(set(terms.indicator))
-    plain = grid[~term]
-    cand = pd.concat([plain.assign(year=plain.milestone - lag, rank=lag) for lag in (0, 1)]
-                     + [grid[term].merge(terms, on=["indicator", "milestone"]).assign(rank=0)], ignore_index=True)
-    key = ["unit", "indicator", "breakdown"]
-    hit = cand.merge(df, on=[*key, "year"], how="inner").sort_values("rank")
-    hit = hit.drop_duplicates([*key, "milestone"])
-    cols = ["year", "numerator", "denominator", "value", "source", "value_districts"]
-    res = grid.merge(hit[[*key, "milestone", *cols]], on=[*key, "milestone"], how="left")
-    res = res.rename(columns={"year": "value_year"})
+    # ---- dense series × year arrays
+    y0 = int(min(df.year.min() if len(df) else BASELINE_YEAR, 2000))
+    y1 = int(max(df.year.max() if len(df) else 2020, 2021))
+    ny = y1 - y0 + 1
+    ROW = np.full((len(series), ny), -1, dtype=np.int64)
+    ROW[sid, df.year.to_numpy() - y0] = np.arange(len(df))
+    V = np.where(ROW >= 0, df.value.to_numpy()[ROW], np.nan)
 
-    # baseline: 2010, else the first year up to 2011; term-based: the election year <= 2010, else the first
-    base = df.assign(is_term=df.indicator.isin(set(terms.indicator)))
-    base = base[base.value.notna() & (base.year <= BASELINE_YEAR + 1)]
-    base = base.assign(rank=np.where(base.year <= BASELINE_YEAR, BASELINE_YEAR - base.year,
-                                     10 + base.year - BASELINE_YEAR))
-    base = base[(base.year == BASELINE_YEAR) | base.is_term | (base.year == BASELINE_YEAR + 1)]
-    base = base.sort_values("rank").drop_duplicates(key)[[*key, "year", "value"]]
-    res = res.merge(base.rename(columns={"year": "baseline_year", "value": "baseline"}), on=key, how="left")
+    # ---- one row per series × milestone
+    tg = cat.targets[cat.targets.strategy == STRATEGY].copy()
+    tg["icode"] = pd.Index(ids).get_indexer(tg.id)
+    tg = tg.sort_values(["icode", "year"]).reset_index(drop=True)
+    counts = np.bincount(tg.icode, minlength=n_ind)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rows = np.repeat(np.arange(len(series)), counts[s_ind])
+    offs = np.arange(len(rows)) - np.repeat(np.cumsum(counts[s_ind]) - counts[s_ind], counts[s_ind])
+    t_idx = first[s_ind[rows]] + offs
+    r_ind = s_ind[rows]
+    milestone = tg.year.to_numpy()[t_idx]
+    op = tg.op.to_numpy()[t_idx]
+    target = tg.value.to_numpy()[t_idx]
+    target_high = tg.value_high.to_numpy()[t_idx]
+    elections = ind.election_years.to_numpy()
+    is_term_ind = np.array([len(e) > 0 for e in elections])
+    term_year = np.array([max((e for e in elections[i] if e <= m), default=-1) if is_term_ind[i] else -1
+                          for i, m in zip(tg.icode, tg.year, strict=True)], dtype=np.int64)[t_idx]
+    term = is_term_ind[r_ind]
 
-    # intervals and status
-    method = res.indicator.map(ind.interval)
-    factor = res.indicator.map(ind.factor)
-    low, high = stats.value_interval(method.where(res.numerator.notna() & res.denominator.notna(), "none"),
-                                     res.numerator, res.denominator, factor)
-    res["ci_low"], res["ci_high"] = low, high
-    events = np.where(method == "srb", np.minimum(res.numerator, res.denominator), res.numerator)
-    res["unstable"] = stats.unstable(events) & res.numerator.notna()
-    v, t, th, op = res.value.to_numpy(float), res.target.to_numpy(float), res.target_high.to_numpy(float), res.target_op
-    met = _meets(v, op, t, th)
-    lo_met = _meets(low, op, t, th)
-    hi_met = _meets(high, op, t, th)
-    has_ci = np.isfinite(low) & np.isfinite(high)
-    sure = ~has_ci | (lo_met == hi_met)
-    status = np.select(
-        [res.not_collected, np.isnan(v), sure & met, sure & ~met],
-        ["not_collected", "no_data", "achieved", "not_achieved"], default="inconclusive")
-    res["status"] = status
+    # value at the milestone (or the year before), or at the election year for term-based indicators
+    col = np.where(term, np.where(term_year >= 0, term_year, milestone) - y0, milestone - y0)
+    row_pos = ROW[rows, col]
+    fallback = ~term & (row_pos < 0)
+    row_pos = np.where(fallback, ROW[rows, col - 1], row_pos)
+    used_year = np.where(row_pos >= 0, col + y0 - np.where(fallback, 1, 0), -1)
+    found = row_pos >= 0
+    take = np.where(found, row_pos, 0)
 
-    # progress ratio, expected progress and pace
-    goal = np.where(op == "between", np.where(res.baseline > th, th, t), t)
+    def pick(name):
+        a = df[name].to_numpy()[take]
+        return np.where(found, a, np.nan) if a.dtype.kind == "f" else np.where(found, a, None)
+
+    value, num, den = pick("value"), pick("numerator"), pick("denominator")
+    vd = pick("value_districts")
+    source = pick("source")
+
+    # baseline: 2010, else 2011; term-based: the last election up to 2010, else the first up to 2011
+    b10, b11 = BASELINE_YEAR - y0, BASELINE_YEAR + 1 - y0
+    upto = ~np.isnan(V[:, : b10 + 1])
+    last = b10 - np.argmax(upto[:, ::-1], axis=1)
+    s_term = is_term_ind[s_ind]
+    base_col = np.where(s_term & upto.any(axis=1), last, np.where(~np.isnan(V[:, b10]), b10, b11))
+    s_base = V[np.arange(len(series)), base_col]
+    s_base_year = np.where(np.isnan(s_base), np.nan, base_col + y0)
+    baseline, baseline_year = s_base[rows], s_base_year[rows]
+
+    # ---- level, collection, intervals, status
+    lv = table.level.reindex(all_units).fillna("district").to_numpy()
+    level = lv[s_unit[rows]]
+    not_collected = (level == "district") & ~ind.district_level.to_numpy(bool)[r_ind]
+    method = ind.interval.to_numpy()[r_ind]
+    factor = ind.factor.to_numpy(float)[r_ind]
+    num_f, den_f = num.astype(float), den.astype(float)
+    low, high = stats.value_interval(np.where(~np.isnan(num_f) & ~np.isnan(den_f), method, "none"),
+                                     num_f, den_f, factor)
+    events = np.where(method == "srb", np.fmin(num_f, den_f), num_f)
+    unstable = stats.unstable(events) & ~np.isnan(num_f)
+    v = value.astype(float)
+    met = _meets(v, op, target, target_high)
+    lo_met, hi_met = _meets(low, op, target, target_high), _meets(high, op, target, target_high)
+    sure = ~(np.isfinite(low) & np.isfinite(high)) | (lo_met == hi_met)
+    status = np.select([not_collected, np.isnan(v), sure & met, sure & ~met],
+                       ["not_collected", "no_data", "achieved", "not_achieved"], default="inconclusive").astype(object)
+
+    # ---- progress ratio, expected progress, pace
+    goal = np.where(op == "between", np.where(baseline > target_high, target_high, target), target)
     with np.errstate(divide="ignore", invalid="ignore"):
-        pr = (v - res.baseline) / (goal - res.baseline)
-    res["progress_ratio"] = np.where(np.isfinite(pr), pr, np.nan)
-    res["expected_progress"] = ((res.value_year - BASELINE_YEAR) / (res.milestone - BASELINE_YEAR)).clip(upper=1)
-    ga, gr, pace = stats.pace_class(res.baseline, res.value, res.baseline_year, res.value_year, t, res.milestone,
-                                    op.to_numpy(object), target_high=th)
-    res["cagr_actual"], res["cagr_required"], res["pace"] = ga, gr, pace
-    res.loc[res.status.isin(["no_data", "not_collected"]), "pace"] = "not_computed"
-    # a ratio of the distance travelled means nothing when the baseline already met the target
-    res.loc[res.pace == "target_met", "progress_ratio"] = np.nan
-    vd = res.value_districts
-    res["differs_from_districts"] = (vd.notna() & (np.abs(res.value - vd) > AGGREGATE_TOLERANCE * np.abs(vd)))
-    notes = np.where(res.value_year.notna() & (res.value_year != res.milestone) & ~term,
-                     "value of " + res.value_year.astype("Int64").astype(str) + " (no " + res.milestone.astype(str) + " value)",
-                     "")
-    res["note"] = np.where(term & res.value_year.notna(),
-                           "term elected in " + res.value_year.astype("Int64").astype(str), notes)
-    res["strategy"] = STRATEGY
-    res = res.sort_values(["level", "unit", "indicator", "breakdown", "milestone"], kind="stable")
-    return res.reindex(columns=PROGRESS_COLUMNS).reset_index(drop=True)
+        pr = (v - baseline) / (goal - baseline)
+    vy = np.where(used_year >= 0, used_year, np.nan)
+    ga, gr, pace = stats.pace_class(baseline, v, baseline_year, vy, target, milestone, op, target_high=target_high)
+    nodata = np.isin(status, ["no_data", "not_collected"])
+    pace = np.where(nodata, "not_computed", pace).astype(object)
+    pr = np.where(np.isfinite(pr) & (pace != "target_met"), pr, np.nan)
+    with np.errstate(invalid="ignore"):
+        differs = ~np.isnan(vd.astype(float)) & (np.abs(v - vd.astype(float)) > AGGREGATE_TOLERANCE * np.abs(vd.astype(float)))
+    note = np.full(len(rows), "", dtype=object)
+    fb = fallback & found
+    note[fb] = [f"value of {y} (no {m} value)" for y, m in zip(used_year[fb], milestone[fb], strict=True)]
+    tf = term & found
+    note[tf] = [f"term elected in {y}" for y in used_year[tf]]
+
+    u_codes = s_unit[rows]
+    # repeated labels as categoricals: building 10^6 Arrow strings is what would cost the most here
+    cats = lambda codes, labels: pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype=object))  # noqa: E731
+    lv_labels = np.array(["district", "national", "province", "sector"], dtype=object)
+    st_labels = np.array(STATUSES, dtype=object)
+    pc_labels = np.array(stats.PACE_LABELS, dtype=object)
+    res = pd.DataFrame({
+        "unit": cats(u_codes, all_units.to_numpy()), "level": cats(pd.Index(lv_labels).get_indexer(level), lv_labels),
+        "strategy": STRATEGY, "indicator": cats(r_ind, np.array(ids, dtype=object)),
+        "breakdown": cats(s_bd[rows], b_uni.to_numpy()),
+        "milestone": milestone, "target_op": op, "target": target, "target_high": target_high,
+        "value": v, "value_year": vy, "numerator": num_f, "denominator": den_f,
+        "status": cats(pd.Index(st_labels).get_indexer(status), st_labels),
+        "ci_low": low, "ci_high": high, "unstable": unstable, "baseline": baseline, "baseline_year": baseline_year,
+        "progress_ratio": pr,
+        "expected_progress": np.minimum((vy - BASELINE_YEAR) / (milestone - BASELINE_YEAR), 1.0),
+        "cagr_actual": ga, "cagr_required": gr, "pace": cats(pd.Index(pc_labels).get_indexer(pace), pc_labels),
+        "value_districts": vd.astype(float), "differs_from_districts": differs, "source": source, "note": note,
+    })
+    level_rank = pd.Series({"district": 0, "national": 1, "province": 2, "sector": 3})
+    unit_rank = pd.Index(np.argsort(np.argsort(all_units.to_numpy().astype(str))))
+    bd_rank = np.argsort(np.argsort(b_uni.to_numpy().astype(str)))
+    order = np.lexsort((milestone, bd_rank[s_bd[rows]], r_ind, unit_rank.to_numpy()[u_codes],
+                        level_rank.reindex(level).to_numpy()))
+    return res.iloc[order].reset_index(drop=True)
 
 
 def _meets(x, op, target, high) -> np.ndarray:

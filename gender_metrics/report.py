@@ -83,7 +83,9 @@ class UnitReport:
     # ------------------------------------------------------------------ data
     @cached_property
     def all_progress(self) -> pd.DataFrame:
-        return progress(self.obs, self.catalogue)
+        p = progress(self.obs, self.catalogue)
+        cat_cols = [c for c in p.columns if isinstance(p[c].dtype, pd.CategoricalDtype)]
+        return p.astype({c: object for c in cat_cols})
 
     @cached_property
     def progress(self) -> pd.DataFrame:

@@ -498,11 +498,13 @@ def quality_flags(obs: pd.DataFrame) -> pd.DataFrame:
     key = df.unit + "|" + df.indicator + "|" + df.breakdown
     z = modified_zscore(df.value.to_numpy(), key.to_numpy())
     prev = df.groupby(key).value.shift()
-    ratio = np.where((prev > 0) & (df.value > 0), np.maximum(df.value / prev, prev / df.value), np.nan)
+    cur, prev = df.value.to_numpy(float), prev.to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where((prev > 0) & (cur > 0), np.fmax(cur / prev, prev / cur), np.nan)
+        j = ratio > JUMP_FACTOR
+        m = z > OUTLIER_Z
     out = []
-    m = z > OUTLIER_Z
     out.append(df[m].assign(check="outlier", detail=[f"modified z-score {v:.1f} > {OUTLIER_Z}" for v in z[m]]))
-    j = ratio > JUMP_FACTOR
     out.append(df[j].assign(check="jump", detail=[f"changed by a factor {v:.1f} from the year before" for v in ratio[j]]))
     return pd.concat(out)[cols].reset_index(drop=True)
 
@@ -587,8 +589,39 @@ def _write_atomic(processed: Path, tables: dict[str, pd.DataFrame], manifest: di
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+PARALLEL_FROM = 40  # forms; below this a process pool costs more than it saves
+
+
+def _read_one(args: tuple[str, str]) -> FormRead:
+    return read_form(Path(args[0]), args[1])
+
+
+def _read_all(paths: list[Path], raw: Path, *, jobs: int | None, progress: bool) -> list[FormRead]:
+    """Read every form, in parallel processes when there are many (order kept)."""
+    from tqdm import tqdm
+
+    work = [(str(p), p.relative_to(raw).as_posix()) for p in paths]
+    n = jobs if jobs is not None else (os.cpu_count() or 1)
+    bar = tqdm(total=len(work), desc="forms", unit="form", disable=not progress)
+    if n <= 1 or len(work) < PARALLEL_FROM:
+        out = []
+        for w in work:
+            out.append(_read_one(w))
+            bar.update()
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=n) as pool:
+            out = []
+            for f in pool.map(_read_one, work, chunksize=8):
+                out.append(f)
+                bar.update()
+    bar.close()
+    return out
+
+
 def ingest(raw_dir: Path | str | None = None, processed_dir: Path | str | None = None, *,
-           strict: bool = False, progress: bool = False) -> IngestResult:
+           strict: bool = False, progress: bool = False, jobs: int | None = None) -> IngestResult:
     """Read every form under ``raw_dir`` and write the processed tables to ``processed_dir``.
 
     Adds the real national series (unit "VN") shipped with the package. With ``strict`` an
@@ -602,11 +635,7 @@ def ingest(raw_dir: Path | str | None = None, processed_dir: Path | str | None =
         raise FileNotFoundError(f"raw folder {raw} does not exist; put the filled forms (.xlsx) there")
     paths = sorted(p for p in raw.rglob("*") if p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm")
                    and not p.name.startswith("~$"))
-    it = paths
-    if progress:
-        from tqdm import tqdm
-        it = tqdm(paths, desc="forms", unit="form")
-    forms = [read_form(p, p.relative_to(raw).as_posix()) for p in it]
+    forms = _read_all(paths, raw, jobs=jobs, progress=progress)
     _resolve_duplicates(forms)
     kept = [f for f in forms if f.unit]
 

@@ -1,0 +1,88 @@
+"""The blank form an officer fills in, the tidy schema, and the data-quality flags beside the data."""
+
+import numpy as np
+import pandas as pd
+from openpyxl import load_workbook
+
+import gender_metrics as gm
+from gender_metrics import forms as F
+from gender_metrics.ingest import quality_flags
+
+
+def test_blank_district_form_layout(tmp_path):
+    path = F.write_form("439", tmp_path / "f.xlsx")
+    wb = load_workbook(path)
+    assert wb.sheetnames == list(F.SHEETS)
+    assert "23/04/2021" in " ".join(str(c.value) for c in wb[F.SHEET_HELP]["A"] if c.value)
+    ident = wb[F.SHEET_ID]
+    assert ident["B3"].value == "439" and ident["B4"].value == "Huyện Hương Sơn"
+    assert ident["B5"].value is None  # the officer fills in the person
+    ind = wb[F.SHEET_IND]
+    keys = [ind.cell(r, 1).value for r in range(F.HEADER_ROW + 1, ind.max_row + 1) if ind.cell(r, 1).value]
+    district_ids = set(gm.load_catalogue().for_strategy("2011-2020").query("district_level").id)
+    assert {k.split("|")[0] for k in keys} == district_ids
+    assert len(keys) == 3 * len(district_ids)  # numerator, denominator, reported value
+    assert [ind.cell(F.HEADER_ROW, F.FIRST_YEAR_COL + i).value for i in range(11)] == [str(y) for y in range(2010, 2021)]
+    assert ind.freeze_panes == "F5" and ind.column_dimensions["A"].hidden
+    assert ind.protection.sheet and ind["B5"].protection.locked and not ind["F5"].protection.locked
+    kinds = {dv.type for dv in ind.data_validations.dataValidation}
+    assert kinds == {"whole", "decimal"}
+    whole = next(dv for dv in ind.data_validations.dataValidation if dv.type == "whole")
+    assert whole.operator == "greaterThanOrEqual" and whole.formula1 == "0"
+    txt = wb[F.SHEET_TXT]
+    assert [txt.cell(r, 1).value for r in range(5, 11)] == [k for k, _ in F.SECTIONS]
+
+
+def test_department_form_has_only_its_indicators(tmp_path):
+    wb = load_workbook(F.write_form("so-y-te", tmp_path / "y.xlsx"))
+    keys = {c.value.split("|")[0] for c in wb[F.SHEET_IND]["A"][F.HEADER_ROW:] if c.value}
+    assert keys == {"4.1", "4.2", "4.3", "4.4"}
+    tg = {c.value for c in wb[F.SHEET_TGT]["A"][F.HEADER_ROW:] if c.value}
+    assert tg == {"4.1", "4.2", "4.3", "4.4"}  # Sở Y tế's 2021-2030 indicators (sector so-y-te)
+
+
+def test_cli_writes_blank_forms(tmp_path):
+    from gender_metrics.cli import main
+
+    assert main(["forms", "--out", str(tmp_path), "--unit", "TX Kỳ Anh", "--unit", "so-y-te"]) == 0
+    assert sorted(p.name for p in tmp_path.glob("*.xlsx")) == ["so-y-te.xlsx", "tx-ky-anh.xlsx"]
+
+
+def test_observations_schema_and_sources(processed):
+    obs = gm.load_observations(processed)
+    for col in ("unit", "strategy", "indicator", "year", "numerator", "denominator", "value", "source", "breakdown"):
+        assert col in obs
+    assert obs.year.dtype.kind == "i"
+    forms = obs[obs.unit != "VN"]
+    assert forms.source.str.match(r"^[\w.-]+\.xlsx!Chỉ tiêu 2011-2020![A-Z]+\d+(:[A-Z]+\d+)?$").all()
+    both = forms[forms.parts_known]
+    factor = both.indicator.map(gm.load_catalogue().for_strategy("2011-2020").set_index("id").factor)
+    pos = both.denominator > 0
+    assert np.allclose(both.value[pos], (factor * both.numerator / both.denominator)[pos])
+    assert both.value[~pos].isna().all()  # 0 of 0 (no trafficking victims that year): no rate
+    vn = obs[obs.unit == "VN"]
+    assert len(vn) == 23 and vn.source.str.contains("GSO|https?://").all()
+
+
+def test_quality_flags_outlier_and_jump():
+    vals = [10, 11, 10, 12, 11, 50, 11]
+    obs = pd.DataFrame({"unit": "439", "indicator": "4.4", "breakdown": "", "year": range(2010, 2017),
+                        "value": vals, "source": "t"})
+    smooth = obs.assign(unit="440", value=[10, 11, 12, 13, 14, 15, 16])
+    q = quality_flags(pd.concat([obs, smooth]))
+    # median 11, MAD 1: z(50) = 0.6745 * 39 / 1 = 26.3 > 3.5; 50/12 = 4.2 and 50/11 = 4.5 are jumps > 2
+    assert set(q.unit) == {"439"}
+    assert q[q.check == "outlier"].year.tolist() == [2015]
+    assert sorted(q[q.check == "jump"].year.tolist()) == [2015, 2016]
+    assert q[q.check == "outlier"].detail.iloc[0].startswith("modified z-score 26.3")
+
+
+def test_submissions_timeliness_and_completeness(processed):
+    subs = pd.read_parquet(processed / "submissions.parquet").set_index("unit")
+    assert not subs.loc["so-gddt", "on_time"] and not subs.loc["441", "on_time"]
+    assert subs.drop(["so-gddt", "441"]).on_time.all()
+    assert "so-tu-phap" not in subs.index
+    # each district form leaves 3 of its numerator/denominator cells blank
+    d = subs.loc["439"]
+    assert d.cells_expected == 57 * 11
+    assert 0 < d.completeness < 1

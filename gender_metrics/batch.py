@@ -20,8 +20,9 @@ from .paths import default_processed_dir, default_reports_dir, project_root
 from .report import package_version
 from .units import load_units, resolve_unit, unit_label
 
-KINDS = ("district", "sector", "province", "national")
-NOTEBOOK_OF_LEVEL = {"district": "district", "sector": "sector", "province": "province", "national": "national"}
+KINDS = ("district", "sector", "province", "national", "feasibility")
+NOTEBOOK_OF_LEVEL = {"district": "district", "sector": "sector", "province": "province", "national": "national",
+                     "feasibility": "feasibility"}
 CELL_TIMEOUT = 600
 STATE_FILE = ".state.json"
 
@@ -82,10 +83,10 @@ def plan(units: list[str] | None = None, kinds: list[str] | None = None, *, lang
     levels = table.set_index("code").level
     jobs = []
     manifest = load_manifest(processed)
-    for code in codes:
-        kind = levels[code]
-        if kinds and kind not in kinds:
-            continue
+    pairs = [(code, levels[code]) for code in codes if not kinds or levels[code] in kinds]
+    if (kinds and "feasibility" in kinds) or (not kinds and not units):  # the province's, or the units asked for
+        pairs += [(code, "feasibility") for code in (codes if units else ["42"])]
+    for code, kind in pairs:
         nb = notebooks_dir() / f"{NOTEBOOK_OF_LEVEL[kind]}.ipynb"
         if not nb.exists():
             raise FileNotFoundError(f"notebook {nb} not found")
@@ -195,7 +196,7 @@ def run(jobs: list[Job], *, n_jobs: int | None = None, force: bool = False, prog
                 bar.update()
     bar.close()
     _save_state(out, state)
-    order = {k: i for i, k in enumerate(("province", "national", "district", "sector"))}
+    order = {k: i for i, k in enumerate(("province", "national", "feasibility", "district", "sector"))}
     results.sort(key=lambda r: (order[r.kind], r.unit))
     sample = bool(load_manifest(jobs[0].processed_dir).get("sample_units"))
     write_index(out, [asdict(r) for r in results], lang=jobs[0].lang, sample=sample)

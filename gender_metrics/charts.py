@@ -120,3 +120,27 @@ def _empty(title: str, lang: str) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return _style(fig, title, 200)
+
+
+def feasibility_chart(history: pd.DataFrame, band: pd.DataFrame, national: pd.DataFrame,
+                      proposed: pd.DataFrame, title: str, lang: str = "vi") -> go.Figure:
+    """History (2010-2020), the projection on the trend with its 95% band, national and proposed targets."""
+    if history.empty or history.value.isna().all():
+        return _empty(title, lang)
+    fig = go.Figure()
+    b = band.sort_values("year")
+    if not b.empty:
+        fig.add_scatter(x=list(b.year) + list(b.year[::-1]), y=list(b.pi_high) + list(b.pi_low[::-1]),
+                        fill="toself", fillcolor="rgba(8,81,156,0.12)", line={"width": 0},
+                        name=t("chart_band", lang), hoverinfo="skip")
+        fig.add_scatter(x=b.year, y=b.projected, mode="lines", line={"color": "#08519c", "dash": "dot"},
+                        name=t("chart_projection", lang))
+    h = history.sort_values("year")
+    fig.add_scatter(x=h.year, y=h.value, mode="lines+markers", line={"color": "#08519c"}, name=t("col_value", lang))
+    for frame, color, symbol, key in ((national, "#d73027", "diamond", "chart_national"),
+                                      (proposed, "#1a9850", "star", "chart_proposed")):
+        if not frame.empty:
+            fig.add_scatter(x=frame.year, y=frame.value, mode="markers", name=t(key, lang),
+                            marker={"color": color, "symbol": symbol, "size": 12})
+    fig.update_xaxes(dtick=2, title=t("col_year", lang))
+    return _separators(_style(fig, title, 400), lang)

@@ -31,9 +31,14 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, default=None, help="FILE.csv or FILE.xlsx (default: print)")
     s.add_argument("--processed", type=Path, default=None)
 
+    s = sub.add_parser("feasibility", help="feasibility of the 2021-2030 targets (national and proposed)")
+    s.add_argument("--out", type=Path, default=None, help="FILE.csv or FILE.xlsx (default: print)")
+    s.add_argument("--processed", type=Path, default=None)
+    s.add_argument("--national-only", action="store_true", help="judge only the national targets")
+
     s = sub.add_parser("run", help="render the reports (papermill + nbconvert) and reports/index.html")
     s.add_argument("--unit", action="append", help="unit code or name (repeatable); default: all")
-    s.add_argument("--kind", action="append", choices=("district", "sector", "province", "national"))
+    s.add_argument("--kind", action="append", choices=("district", "sector", "province", "national", "feasibility"))
     s.add_argument("--jobs", type=int, default=None, help="parallel processes (default: one per core)")
     s.add_argument("--lang", choices=("vi", "en"), default="vi")
     s.add_argument("--out", type=Path, default=None, help="reports folder (default reports/)")
@@ -88,19 +93,40 @@ def _progress(args) -> int:
     prog = progress(load_observations(args.processed))
     if args.level != "all":
         prog = prog[prog.level == args.level]
-    if args.out is None:
-        print(prog[["unit", "indicator", "breakdown", "milestone", "target_op", "target", "value", "status",
-                    "pace"]].to_string(index=False))
+    return _write_table(prog, args.out, ["unit", "indicator", "breakdown", "milestone", "target_op", "target",
+                                         "value", "status", "pace"])
+
+
+def _write_table(df, out: Path | None, cols: list[str]) -> int:
+    if out is None:
+        print(df[cols].to_string(index=False))
         return 0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    if args.out.suffix.lower() == ".xlsx":
-        prog.to_excel(args.out, index=False, sheet_name="progress")
-    elif args.out.suffix.lower() == ".csv":
-        prog.to_csv(args.out, index=False, encoding="utf-8")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".xlsx":
+        df.to_excel(out, index=False)
+    elif out.suffix.lower() == ".csv":
+        df.to_csv(out, index=False, encoding="utf-8")
     else:
-        raise ValueError(f"--out must end in .csv or .xlsx, not {args.out.name!r}")
-    print(f"{len(prog)} rows written to {args.out}")
+        raise ValueError(f"--out must end in .csv or .xlsx, not {out.name!r}")
+    print(f"{len(df)} rows written to {out}")
     return 0
+
+
+def _feasibility(args) -> int:
+    import pandas as pd
+
+    from .feasibility import feasibility
+    from .ingest import load_observations, load_proposed_targets
+
+    obs = load_observations(args.processed)
+    frames = [feasibility(obs).assign(target_kind="national")]
+    if not args.national_only:
+        prop = load_proposed_targets(args.processed)
+        if not prop.empty:
+            frames.append(feasibility(obs, prop[["unit", "indicator", "year", "value"]]).assign(target_kind="proposed"))
+    f = pd.concat(frames, ignore_index=True)
+    return _write_table(f, args.out, ["unit", "indicator", "year", "target_kind", "target_op", "target", "last_value",
+                                      "projected", "p_met", "k", "verdict", "below_national"])
 
 
 def _run(args) -> int:
@@ -120,7 +146,8 @@ def _run(args) -> int:
     return 1 if failed else 0
 
 
-_COMMANDS = {"sample": _sample, "forms": _forms, "ingest": _ingest, "progress": _progress, "run": _run}
+_COMMANDS = {"sample": _sample, "forms": _forms, "ingest": _ingest, "progress": _progress,
+             "feasibility": _feasibility, "run": _run}
 
 if __name__ == "__main__":
     sys.exit(main())

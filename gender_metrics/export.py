@@ -115,7 +115,8 @@ def write_index(reports_dir: Path | str, entries: list[dict], *, lang: str = "vi
               "en": ("Reports", "Unit", "Kind", "Status", "Report", "Made", "ok", "failed", "skipped (unchanged)")}[L]
     status_text = {"ok": labels[6], "failed": labels[7], "skipped": labels[8]}
     kinds = {"district": t("unit_kind_district", L), "sector": t("unit_kind_sector", L),
-             "province": t("unit_kind_province", L), "national": t("unit_kind_national", L)}
+             "province": t("unit_kind_province", L), "national": t("unit_kind_national", L),
+             "feasibility": t("section_feasibility", L)}
     rows = []
     for e in entries:
         link = (f"<a href='{html.escape(e['html'])}'>{html.escape(Path(e['html']).name)}</a>" if e.get("html")

@@ -301,3 +301,37 @@ def status_counts(prog: pd.DataFrame) -> pd.DataFrame:
     """Count of statuses per unit and milestone (a compact summary for reports)."""
     return (prog.groupby(["unit", "milestone", "status"]).size().unstack("status", fill_value=0)
             .reindex(columns=list(STATUSES), fill_value=0).reset_index())
+
+
+def league_table(prog: pd.DataFrame, observations: pd.DataFrame, milestone: int = 2020,
+                 pooled_years: tuple[int, int] = (2016, 2020)) -> pd.DataFrame:
+    """District league table for the commendation proposals: a decision aid, not a verdict.
+
+    Per district, at ``milestone``: indicators assessed (achieved, not achieved or inconclusive),
+    achieved, share achieved, mean progress ratio (each ratio clipped to [-1, 2] so one extreme
+    indicator cannot dominate) and, for comparing a rare-event rate fairly, the empirical-Bayes
+    smoothed maternal mortality ratio (per 100,000 live births) pooled over ``pooled_years``
+    (Marshall 1991 global estimator, a Poisson model: shrunk toward the mean of all districts, small
+    districts move most), beside the raw pooled ratio. Rank: share achieved, then mean progress
+    ratio (both descending).
+    """
+    d = prog[(prog.level == "district") & (prog.milestone == milestone)]
+    d = d.astype({c: object for c in ("unit", "status") if isinstance(d[c].dtype, pd.CategoricalDtype)})
+    assessed = d.status.isin(["achieved", "not_achieved", "inconclusive"])
+    g = d.assign(assessed=assessed, achieved=d.status.eq("achieved"),
+                 pr=d.progress_ratio.clip(-1, 2).where(assessed)).groupby("unit")
+    out = g.agg(assessed=("assessed", "sum"), achieved=("achieved", "sum"), mean_progress=("pr", "mean"))
+    out["share_achieved"] = out.achieved / out.assessed.where(out.assessed > 0)
+    obs = _prepare(observations)
+    obs = obs[obs.unit.isin(out.index) & obs.year.between(*pooled_years) & (obs.breakdown == "")]
+    pooled = obs.groupby(["unit", "indicator"])[["numerator", "denominator"]].sum(min_count=1).unstack("indicator")
+    if ("numerator", "4.2") in pooled:
+        e = pooled[("numerator", "4.2")].reindex(out.index)
+        n = pooled[("denominator", "4.2")].reindex(out.index)
+        out["mmr_raw"] = 1e5 * e / n
+        out["mmr_eb"] = 1e5 * stats.eb_smooth(e, n)
+    else:
+        out["mmr_raw"] = out["mmr_eb"] = np.nan
+    out = out.sort_values(["share_achieved", "mean_progress"], ascending=False)
+    out["rank"] = np.arange(1, len(out) + 1)
+    return out.reset_index()

@@ -20,7 +20,7 @@ from . import charts
 from .catalogue import load_catalogue
 from .charts import OP_SIGN
 from .forms import DEADLINE, SECTIONS
-from .i18n import fmt_date, fmt_value, t
+from .i18n import fmt_date, fmt_number, fmt_percent, fmt_value, t
 from .ingest import load_manifest, load_table
 from .paths import default_processed_dir
 from .progress import progress
@@ -298,6 +298,110 @@ class UnitReport:
         body = ("<table class='gmt'><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>"
                 + "".join(rows) + "</tbody></table>") if rows else f"<p class='small'>{_e(t('no_text', L))}</p>"
         return HTML(f"<div class='gm'><h2>{_e(t('section_targets', L))}</h2>{body}</div>")
+
+    # ------------------------------------------------------------------ 2021-2030
+    @cached_property
+    def proposed(self) -> pd.DataFrame:
+        return load_table("proposed_targets", self.processed_dir)
+
+    @cached_property
+    def feasibility(self) -> pd.DataFrame:
+        """The unit's rows of gm.feasibility for the national targets and for its own proposals."""
+        from .feasibility import feasibility
+
+        nat = feasibility(self.obs, None, self.catalogue)
+        nat = nat[nat.unit == self.unit].assign(target_kind="national")
+        prop = self.proposed[self.proposed.unit == self.unit]
+        frames = [nat]
+        if not prop.empty:
+            own = feasibility(self.obs, prop[["unit", "indicator", "year", "value"]], self.catalogue)
+            frames.append(own[own.unit == self.unit].assign(target_kind="proposed"))
+        out = pd.concat(frames, ignore_index=True)
+        return out.sort_values(["indicator", "year", "target_kind"], kind="stable").reset_index(drop=True)
+
+    def feasibility_table(self) -> HTML:
+        """Can each 2021-2030 target be reached on the 2011-2020 trend: P, k, verdict, reachable value."""
+        L = self.lang
+        f = self.feasibility
+        cat = self.catalogue.for_strategy("2021-2030").set_index("id")
+        head = [t("col_id", L), t("col_indicator", L), t("col_year", L), t("col_target_kind", L), t("col_target", L, year=""),
+                t("col_last", L), t("col_projected", L), t("col_p_met", L), t("col_k", L), t("col_verdict", L),
+                t("col_reachable", L)]
+        rows = []
+        for r in f.itertuples():
+            info = cat.loc[r.indicator]
+            fv = lambda x, u=info.unit: fmt_value(x, u, L)  # noqa: E731
+            target = f"{OP_SIGN.get(r.target_op, r.target_op)} {fv(r.target)}"
+            if r.below_national:
+                target += f"<br><span class='small st-not_achieved'>{_e(t('below_national_mark', L))}</span>"
+            last = f"{fv(r.last_value)} ({int(r.last_year)})" if pd.notna(r.last_year) else "–"
+            proj = f"{fv(r.projected)} ({fv(r.pi_low)} - {fv(r.pi_high)})" if pd.notna(r.projected) else "–"
+            p = fmt_number(r.p_met, 2, L) if pd.notna(r.p_met) else "–"
+            k = fmt_number(r.k, 1, L) if pd.notna(r.k) else "–"
+            cls = {"already_met": "achieved", "on_track": "achieved", "needs_acceleration": "inconclusive",
+                   "unlikely": "not_achieved"}.get(r.verdict, "no_data")
+            rows.append("<tr>" + "".join([
+                f"<td>{_e(r.indicator)}</td>", f"<td>{_e(info[f'name_{L}'])}</td>", f"<td>{r.year}</td>",
+                f"<td>{_e(t('target_kind_' + r.target_kind, L))}</td>", f"<td class='num'>{target}</td>",
+                f"<td class='num'>{_e(last)}</td>", f"<td class='num'>{_e(proj)}</td>", f"<td class='num'>{p}</td>",
+                f"<td class='num'>{k}</td>", f"<td class='st-{cls}'>{_e(t('verdict_' + r.verdict, L))}</td>",
+                f"<td class='num'>{_e(fv(r.reachable)) if pd.notna(r.reachable) else '–'}</td>"]) + "</tr>")
+        table = ("<table class='gmt'><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>"
+                 + "".join(rows) + "</tbody></table>") if rows else f"<p class='small'>{_e(t('no_chart_data', L))}</p>"
+        return HTML(f"<div class='gm'><h2>{_e(t('section_feasibility', L))}</h2>{table}"
+                    f"<p class='small'>{_e(t('feasibility_method', L))}</p></div>")
+
+    def feasibility_chart(self, indicator: str = "4.1"):
+        """History of the predecessor series, projection band to 2030, national and proposed targets."""
+        from .feasibility import feasibility
+
+        cat = self.catalogue.for_strategy("2021-2030").set_index("id")
+        pred = cat.loc[indicator, "predecessor"]
+        if self.level == "province":
+            from .progress import province_values
+            hist = province_values(self.obs, self.catalogue)
+        else:
+            hist = self.obs[self.obs.unit == self.unit]
+        hist = hist[(hist.indicator == pred) & (hist.breakdown == "")] if pred else hist.iloc[0:0]
+        years = pd.DataFrame({"unit": self.unit, "indicator": indicator, "year": range(2021, 2031),
+                              "value": self.catalogue.targets.query("strategy == '2021-2030' and id == @indicator").value.iloc[-1]})
+        band = feasibility(self.obs, years, self.catalogue) if pred else pd.DataFrame(columns=["year"])
+        band = band[band.unit == self.unit] if len(band) else band
+        tg = self.catalogue.targets
+        national = tg[(tg.strategy == "2021-2030") & (tg.id == indicator)][["year", "value"]]
+        proposed = self.proposed[(self.proposed.unit == self.unit) & (self.proposed.indicator == indicator)]
+        title = t("chart_feasibility_title", self.lang, indicator=f"{indicator} {cat.loc[indicator, f'name_{self.lang}']}")
+        return charts.feasibility_chart(hist, band, national, proposed[["year", "value"]], title, self.lang)
+
+    def feasibility_charts(self) -> None:
+        """Display one feasibility chart per 2021-2030 indicator that has a 2011-2020 history here."""
+        from IPython.display import display
+
+        f = self.feasibility
+        for ind in sorted(set(f.indicator[f.n_points > 0])):
+            display(self.feasibility_chart(ind))
+
+    def league_table(self) -> HTML:
+        """The district league table with its method (province report)."""
+        from .progress import league_table
+
+        L = self.lang
+        lt = league_table(self.all_progress, self.obs)
+        head = ["col_rank", "col_indicator", "col_assessed", "col_achieved", "col_share_achieved", "col_mean_progress",
+                "col_mmr_raw", "col_mmr_eb"]
+        rows = []
+        for r in lt.itertuples():
+            cells = [str(r.rank), _e(unit_label(r.unit, L)), str(int(r.assessed)), str(int(r.achieved)),
+                     fmt_percent(100 * r.share_achieved, L) if pd.notna(r.share_achieved) else "–",
+                     fmt_number(r.mean_progress, 2, L), fmt_number(r.mmr_raw, 0, L), fmt_number(r.mmr_eb, 0, L)]
+            rows.append("<tr>" + "".join(f"<td class='num'>{c}</td>" if i != 1 else f"<td>{c}</td>"
+                                         for i, c in enumerate(cells)) + "</tr>")
+        heads = [t(h, L) for h in head]
+        heads[1] = t("col_unit_name", L)
+        table = ("<table class='gmt'><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in heads) + "</tr></thead><tbody>"
+                 + "".join(rows) + "</tbody></table>")
+        return HTML(f"<div class='gm'><h2>{_e(t('section_league', L))}</h2>{table}"
+                    f"<p class='small'>{_e(t('league_method', L))}</p></div>")
 
     def method(self) -> HTML:
         L = self.lang

@@ -141,3 +141,27 @@ def test_sample_data_end_to_end(processed):
     assert set(p[p.unit == "so-tu-phap"].status) == {"no_data"}
     assert set(p[(p.unit == "42") & (p.indicator == "7.1")].status) == {"no_data"}
     assert len(p[p.unit == "439"]) == 47  # 24 indicators, 2 milestones, 1.1a has only 2020
+
+
+def test_league_table_ranks_by_share_achieved_then_progress():
+    from gender_metrics.progress import league_table
+
+    rows = [  # 439: 2 of 2 achieved; 440: 1 of 2 achieved (2.2 at 30% < 35%); 441: 1 of 2, less progress
+        ("439", "4.4", 2020, np.nan, np.nan, 24.0), ("439", "2.2", 2020, np.nan, np.nan, 36.0),
+        ("440", "4.4", 2020, np.nan, np.nan, 24.0), ("440", "2.2", 2010, np.nan, np.nan, 20.0),
+        ("440", "2.2", 2020, np.nan, np.nan, 30.0),
+        ("441", "4.4", 2020, np.nan, np.nan, 24.0), ("441", "2.2", 2010, np.nan, np.nan, 20.0),
+        ("441", "2.2", 2020, np.nan, np.nan, 22.0),
+        ("439", "4.2", 2018, 1, 10000, np.nan), ("440", "4.2", 2018, 9, 10000, np.nan),
+    ]
+    o = obs(rows)
+    lt = league_table(gm.progress(o), o).set_index("unit")
+    # 4.2 of 2018 is not a 2020 milestone value (only 2020 or 2019 count): it is not assessed
+    assert lt.loc["439", "achieved"] == 2 and lt.loc["439", "assessed"] == 2
+    assert lt.loc["440", "share_achieved"] == pytest.approx(1 / 2)
+    # 440 travelled (30-20)/(35-20) = 0.667 of the way on 2.2, 441 only (22-20)/15 = 0.133
+    assert lt.loc["440", "mean_progress"] > lt.loc["441", "mean_progress"]
+    assert list(lt.sort_values("rank").index[:3]) == ["439", "440", "441"]
+    assert lt.loc["439", "mmr_raw"] == pytest.approx(10.0) and lt.loc["440", "mmr_raw"] == pytest.approx(90.0)
+    # EB pulls both toward the pooled mean of 50 per 100,000 (or onto it when the spread is all noise)
+    assert 10.0 <= lt.loc["439", "mmr_eb"] <= 50.0 <= lt.loc["440", "mmr_eb"] <= 90.0

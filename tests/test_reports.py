@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import gender_metrics as gm
@@ -45,8 +46,9 @@ def test_report_content_is_vietnamese_labelled_and_charted(district_html):
     assert "Huyện Hương Sơn" in district_html
     assert "Kết quả thực hiện các chỉ tiêu 2011-2020" in district_html
     assert "Tỷ số giới tính khi sinh" in district_html
-    assert district_html.count('class="gm-plot"') == 2  # progress chart and the 4.1 series
-    assert district_html.count("Plotly.newPlot(") == 2
+    assert district_html.count('class="gm-plot"') == 3  # progress, the 4.1 series, 4.1 feasibility
+    assert district_html.count("Plotly.newPlot(") == 3
+    assert "Khả năng đạt các chỉ tiêu giai đoạn 2021-2030" in district_html
 
 
 def test_missing_department_report_says_so(processed):
@@ -112,3 +114,12 @@ def test_cli_exit_codes(processed, tmp_path):
                          "--out", str(tmp_path / "p.csv")], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "p.csv").read_text(encoding="utf-8").startswith("unit,level,")
+    p = pd.read_csv(tmp_path / "p.csv", dtype={"unit": str})
+    assert set(p.unit) == {"42"} and set(p.level) == {"province"}
+    fx = subprocess.run([*exe, "feasibility", "--processed", str(processed), "--out", str(tmp_path / "f.xlsx")],
+                        capture_output=True, text=True)
+    assert fx.returncode == 0, fx.stderr
+    f = pd.read_excel(tmp_path / "f.xlsx", dtype={"unit": str, "indicator": str})
+    assert {"national", "proposed"} == set(f.target_kind)
+    vn = f[(f.unit == "VN") & (f.indicator == "4.1")]
+    assert set(vn.verdict) <= {"unlikely", "needs_acceleration"} and len(vn) == 2

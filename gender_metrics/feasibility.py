@@ -367,6 +367,18 @@ def _join(*parts: pd.Series) -> pd.Series:
     return out
 
 
+def known_breaks(path=None) -> pd.DataFrame:
+    """The configured structural breaks (unit, indicator, year, reason) from ``catalogue/breaks.yaml``."""
+    from importlib import resources
+
+    import yaml
+
+    p = path or resources.files("gender_metrics") / "catalogue" / "breaks.yaml"
+    items = yaml.safe_load(p.read_text(encoding="utf-8")).get("breaks") or []
+    df = pd.DataFrame(items, columns=["unit", "indicator", "year", "reason"])
+    return df.astype({"unit": str, "indicator": str, "year": int})
+
+
 def feasibility(observations: pd.DataFrame, targets: pd.DataFrame | None = None,
                 catalogue: Catalogue | None = None, *, breaks: pd.DataFrame | None = None,
                 weighted: bool = True) -> pd.DataFrame:
@@ -393,11 +405,13 @@ def feasibility(observations: pd.DataFrame, targets: pd.DataFrame | None = None,
       catalogue (for a year without a national target, the operator of the indicator's latest one).
     * ``breaks``: optional DataFrame (unit, indicator, year) of known breaks, ``indicator`` being
       the 2021-2030 id; the fit then uses the years from the break on, and ``chow_p`` tests the
-      break on the whole series.
+      break on the whole series. None: the breaks configured in ``catalogue/breaks.yaml``.
     * ``weighted``: weighted least squares (weights = denominator) for series whose every point
       has numerator and denominator; False fits every series by OLS.
     """
     cat = catalogue or load_catalogue()
+    if breaks is None:
+        breaks = known_breaks()
     ind = cat.for_strategy(STRATEGY).set_index("id")
     ind_hist = cat.for_strategy(HISTORY).set_index("id")
     tg = cat.targets[cat.targets.strategy == STRATEGY]

@@ -583,7 +583,9 @@ def _write_atomic(processed: Path, tables: dict[str, pd.DataFrame], manifest: di
             manifest["files"][name] = hashlib.sha256(target.read_bytes()).hexdigest()
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str),
                                            encoding="utf-8")
-        for p in tmp.iterdir():
+        # tables first, the manifest (with their hashes) last: a reader that sees the new manifest
+        # sees the new tables
+        for p in sorted(tmp.iterdir(), key=lambda p: p.name == "manifest.json"):
             os.replace(p, processed / p.name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

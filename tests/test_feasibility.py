@@ -429,3 +429,13 @@ def test_sample_data_table_shape(processed):
     proposed = feasibility(o, load_proposed_targets(processed))
     assert list(proposed.columns) == FEASIBILITY_COLUMNS
     assert proposed.target_op.notna().all()
+
+
+def test_configured_breaks_file_is_read(tmp_path):
+    from gender_metrics.feasibility import known_breaks
+
+    assert list(known_breaks().columns) == ["unit", "indicator", "year", "reason"]
+    p = tmp_path / "breaks.yaml"
+    p.write_text('breaks:\n  - {unit: "439", indicator: "4.1", year: 2016, reason: "new registry"}\n', encoding="utf-8")
+    b = known_breaks(p)
+    assert b.to_dict("records") == [{"unit": "439", "indicator": "4.1", "year": 2016, "reason": "new registry"}]

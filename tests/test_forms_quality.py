@@ -86,3 +86,25 @@ def test_submissions_timeliness_and_completeness(processed):
     d = subs.loc["439"]
     assert d.cells_expected == 57 * 11
     assert 0 < d.completeness < 1
+
+
+def test_ingest_cli_summary_and_strict(tmp_path, raw_dir):
+    import shutil
+    import subprocess
+    import sys
+
+    raw = tmp_path / "raw"
+    shutil.copytree(raw_dir, raw)
+    (raw / "nested").mkdir()
+    (raw / "nested" / "broken.xlsx").write_text("not a workbook", encoding="utf-8")
+    exe = [sys.executable, "-m", "gender_metrics.cli", "ingest", "--raw", str(raw), "--processed", str(tmp_path / "p")]
+    ok = subprocess.run(exe, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert "26 file(s) read, 25 unit(s) identified" in ok.stdout
+    assert "1 rejected" in ok.stdout and "not an Excel workbook" in ok.stdout
+    assert "Missing forms: so-tu-phap" in ok.stdout and "so-gddt (28/04/2021)" in ok.stdout
+    report = pd.read_csv(tmp_path / "p" / "ingest_report.csv", keep_default_na=False)
+    bad = report[report.file == "nested/broken.xlsx"]
+    assert len(bad) == 1 and bad.iloc[0].status == "rejected" and bad.iloc[0].sheet == ""
+    strict = subprocess.run([*exe, "--strict"], capture_output=True, text=True)
+    assert strict.returncode == 1

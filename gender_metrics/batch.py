@@ -6,9 +6,12 @@ executed notebook is kept with the traceback); a report whose inputs did not cha
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import os
+import threading
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -109,10 +112,122 @@ def _check_parameters(notebooks: set[str]) -> None:
             raise ValueError(f"{nb}: its parameters cell lacks {sorted(missing)}")
 
 
-def run_job(job: Job) -> JobResult:
-    """Execute one notebook with papermill and export it to HTML (runs in a worker process)."""
-    import papermill as pm
+# ---------------------------------------------------------------------------- one worker's kernel
+# Each worker process keeps one kernel and runs its notebooks in it one after another, with the
+# namespace reset before each notebook: start-up and imports are paid once per worker, not per report.
+_KM = None
+KERNEL_START_TRIES = 3
 
+
+class KernelStartError(RuntimeError):
+    """The kernel did not start after KERNEL_START_TRIES attempts."""
+
+
+def _start_kernel(cwd: str):
+    from jupyter_client.manager import KernelManager
+
+    last = None
+    for attempt in range(1, KERNEL_START_TRIES + 1):
+        km = KernelManager(kernel_name="python3")
+        try:
+            km.start_kernel(cwd=cwd)
+            kc = km.client()
+            kc.start_channels()
+            try:
+                kc.wait_for_ready(timeout=60)
+            finally:
+                kc.stop_channels()
+            return km
+        except Exception as exc:  # a start-up race or a slow machine: retry with a fresh kernel
+            last = exc
+            with contextlib.suppress(Exception):
+                km.shutdown_kernel(now=True)
+            time.sleep(0.5 * attempt)
+    raise KernelStartError(f"the kernel did not start after {KERNEL_START_TRIES} attempts: {last}")
+
+
+def _kernel(cwd: str):
+    global _KM
+    if _KM is None or not _KM.is_alive():
+        _KM = _start_kernel(cwd)
+    return _KM
+
+
+def _drop_kernel() -> None:
+    global _KM
+    if _KM is not None:
+        with contextlib.suppress(Exception):
+            _KM.shutdown_kernel(now=True)
+    _KM = None
+
+
+def _execute(job: Job, nb_out: Path, wall_limit: float) -> None:
+    """Run the parameterised notebook in this worker's kernel; write it (with any traceback) to nb_out."""
+    import nbformat
+    from nbclient import NotebookClient
+    from papermill.parameterize import parameterize_notebook
+
+    nb = nbformat.read(job.notebook, as_version=4)
+    for cell in nb.cells:  # papermill expects every cell to carry a tags list, the notebook its metadata
+        cell.metadata.setdefault("tags", [])
+    nb.metadata.setdefault("papermill", {})
+    nb.metadata.papermill.update(input_path=job.notebook, output_path=str(nb_out))
+    nb = parameterize_notebook(nb, {"unit": job.unit, "lang": job.lang, "processed_dir": job.processed_dir},
+                               kernel_name="python3", language="python")
+    reset = nbformat.v4.new_code_cell("get_ipython().run_line_magic('reset', '-sf')")
+    reset.metadata["tags"] = ["remove"]
+    nb.cells.insert(0, reset)
+    cwd = str(Path(job.notebook).parent)
+    km = _kernel(cwd)
+    client = NotebookClient(nb, km=km, timeout=CELL_TIMEOUT, kernel_name="python3",
+                            resources={"metadata": {"path": cwd}})
+    timed_out = threading.Event()
+
+    def on_limit():  # interrupt first; a kernel that ignores it is killed
+        timed_out.set()
+        with contextlib.suppress(Exception):
+            km.interrupt_kernel()
+        killer = threading.Timer(10, lambda: km.is_alive() and km.shutdown_kernel(now=True))
+        killer.daemon = True
+        killer.start()
+
+    watchdog = threading.Timer(wall_limit, on_limit)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        client.execute()
+    except Exception as exc:
+        if timed_out.is_set():
+            raise TimeoutError(f"wall-clock limit of {wall_limit:.0f} s reached{_failing_cell(nb)}") from exc
+        raise
+    finally:
+        watchdog.cancel()
+        if client.kc is not None:
+            with contextlib.suppress(Exception):
+                client.kc.stop_channels()
+        _write_nb(nb, nb_out)
+        if timed_out.is_set():
+            _drop_kernel()
+
+
+def _failing_cell(nb) -> str:
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return f" in cell {i}: {out.get('ename')}: {out.get('evalue')}"
+    return ""
+
+
+def _write_nb(nb, path: Path) -> None:
+    import nbformat
+
+    tmp = path.with_name(path.name + ".tmp")
+    nbformat.write(nb, str(tmp))
+    os.replace(tmp, path)
+
+
+def run_job(job: Job, wall_limit: float = 600.0, self_contained: bool = False) -> JobResult:
+    """Execute one notebook and export it to HTML (in a worker process, reusing its kernel)."""
     from .export import export_html
 
     t0 = time.perf_counter()
@@ -122,11 +237,8 @@ def run_job(job: Job) -> JobResult:
     nb_out.parent.mkdir(parents=True, exist_ok=True)
     label = unit_label(job.unit, job.lang)
     try:
-        pm.execute_notebook(job.notebook, str(nb_out), parameters={"unit": job.unit, "lang": job.lang,
-                                                                 "processed_dir": job.processed_dir},
-                            kernel_name="python3", progress_bar=False, log_output=False,
-                            execution_timeout=CELL_TIMEOUT, cwd=str(Path(job.notebook).parent))
-        export_html(nb_out, html_out, lang=job.lang, title=f"{label}")
+        _execute(job, nb_out, wall_limit)
+        export_html(nb_out, html_out, lang=job.lang, title=f"{label}", self_contained=self_contained)
     except Exception as exc:  # report failures as data, never stop the batch
         return JobResult(job.unit, job.kind, label, "failed", time.perf_counter() - t0, None, str(nb_out),
                          _short_error(exc))
@@ -134,8 +246,10 @@ def run_job(job: Job) -> JobResult:
 
 
 def _short_error(exc: Exception) -> str:
-    if hasattr(exc, "ename") and hasattr(exc, "exec_count"):  # papermill: name the failing cell
-        return f"cell [{exc.exec_count}]: {exc.ename}: {str(exc.evalue).strip()}"
+    if hasattr(exc, "ename") and hasattr(exc, "evalue"):  # nbclient: name the failing cell
+        return f"{exc.ename}: {str(exc.evalue).strip()}"
+    if isinstance(exc, TimeoutError):
+        return f"TimeoutError: {exc}"
     name = type(exc).__name__
     text = str(exc).strip().splitlines()
     tail = [ln for ln in text if ln.strip()][-3:] if text else []
@@ -155,17 +269,54 @@ def _save_state(out: Path, state: dict) -> None:
     os.replace(tmp, out / STATE_FILE)
 
 
-def run(jobs: list[Job], *, n_jobs: int | None = None, force: bool = False, progress: bool = True) -> list[JobResult]:
-    """Run the jobs (skipping unchanged ones unless ``force``) and write ``index.html``."""
+class BatchLocked(RuntimeError):
+    """Another run is writing to the same reports folder."""
+
+
+@contextlib.contextmanager
+def _lock(out: Path):
+    import fcntl
+
+    out.mkdir(parents=True, exist_ok=True)
+    fh = open(out / ".lock", "w")  # noqa: SIM115 - held for the whole run
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise BatchLocked(f"another `gender-metrics run` is writing to {out}; wait for it to finish "
+                          "or choose another --out") from None
+    try:
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+    finally:
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+def run(jobs: list[Job], *, n_jobs: int | None = None, force: bool = False, progress: bool = True,
+        wall_limit: float = 600.0, scheduler: str | None = None, self_contained: bool = False) -> list[JobResult]:
+    """Run the jobs (skipping unchanged ones unless ``force``) and write ``index.html``.
+
+    ``n_jobs`` worker processes (default: one per core), each reusing one kernel; ``wall_limit``
+    seconds per report; ``scheduler``: the address of a Dask scheduler to run the jobs on instead
+    (``pip install gender_metrics[distributed]``). Ctrl-C stops the workers and their kernels.
+    """
+    if not jobs:
+        return []
+    out = Path(jobs[0].out_dir)
+    with _lock(out):
+        return _run_locked(jobs, out, n_jobs=n_jobs, force=force, progress=progress, wall_limit=wall_limit,
+                           scheduler=scheduler, self_contained=self_contained)
+
+
+def _run_locked(jobs, out, *, n_jobs, force, progress, wall_limit, scheduler, self_contained):
     from tqdm import tqdm
 
     from .export import ensure_assets, write_index
 
-    if not jobs:
-        return []
-    out = Path(jobs[0].out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    ensure_assets(out)
+    if not self_contained:
+        ensure_assets(out)
     state = _load_state(out)
     results: list[JobResult] = []
     todo = []
@@ -177,30 +328,75 @@ def run(jobs: list[Job], *, n_jobs: int | None = None, force: bool = False, prog
             todo.append(j)
     n_jobs = max(1, n_jobs or os.cpu_count() or 1)
     bar = tqdm(total=len(todo), desc="reports", unit="report", disable=not progress)
-    by_stem = {j.stem: j for j in todo}
-    if todo:
-        log_dir = out / "logs"
-        log_dir.mkdir(exist_ok=True)
-        with ProcessPoolExecutor(max_workers=min(n_jobs, len(todo)), initializer=_quiet_worker,
-                                 initargs=(str(log_dir),)) as pool:
-            futures = {pool.submit(run_job, j): j.stem for j in todo}
-            for fut in as_completed(futures):
-                j = by_stem[futures[fut]]
-                try:
-                    r = fut.result()
-                except Exception as exc:  # a worker that died
-                    r = JobResult(j.unit, j.kind, unit_label(j.unit, j.lang), "failed", 0.0, error=_short_error(exc))
-                results.append(r)
-                _record(state, j, r)
-                bar.set_postfix_str(j.stem)
-                bar.update()
-    bar.close()
-    _save_state(out, state)
+    task = functools.partial(run_job, wall_limit=wall_limit, self_contained=self_contained)
+
+    def collect(j: Job, r: JobResult) -> None:
+        results.append(r)
+        _record(state, j, r)
+        bar.set_postfix_str(f"{j.stem}: {r.status}")
+        bar.update()
+
+    try:
+        if todo and scheduler:
+            from distributed import Client
+
+            with Client(scheduler) as client:
+                for j, r in zip(todo, client.get_executor().map(task, todo), strict=True):
+                    collect(j, r)
+        elif todo:
+            log_dir = out / "logs"
+            log_dir.mkdir(exist_ok=True)
+            pool = ProcessPoolExecutor(max_workers=min(n_jobs, len(todo)), initializer=_init_worker,
+                                       initargs=(str(log_dir),))
+            try:
+                futures = {pool.submit(task, j): j for j in todo}
+                for fut in as_completed(futures):
+                    j = futures[fut]
+                    try:
+                        r = fut.result()
+                    except Exception as exc:  # a worker that died
+                        r = JobResult(j.unit, j.kind, unit_label(j.unit, j.lang), "failed", 0.0, error=_short_error(exc))
+                    collect(j, r)
+            except KeyboardInterrupt:
+                _stop_pool(pool)
+                raise
+            pool.shutdown(wait=True)
+    finally:
+        bar.close()
+        _save_state(out, state)
     order = {k: i for i, k in enumerate(("province", "national", "feasibility", "district", "sector"))}
     results.sort(key=lambda r: (order[r.kind], r.unit))
     sample = bool(load_manifest(jobs[0].processed_dir).get("sample_units"))
     write_index(out, [asdict(r) for r in results], lang=jobs[0].lang, sample=sample)
     return results
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Ctrl-C: cancel what has not started and stop every worker (each shuts its kernel down)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        with contextlib.suppress(Exception):
+            proc.terminate()
+    for proc in procs:
+        with contextlib.suppress(Exception):
+            proc.join(timeout=15)
+
+
+def _init_worker(log_dir: str) -> None:
+    """Worker set-up: stderr to reports/logs/, Ctrl-C left to the parent, SIGTERM shuts the kernel down."""
+    import atexit
+    import signal
+
+    _quiet_worker(log_dir)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def on_term(signum, frame):
+        _drop_kernel()
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, on_term)
+    atexit.register(_drop_kernel)
 
 
 def _quiet_worker(log_dir: str) -> None:

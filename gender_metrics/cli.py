@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, default=None, help="reports folder (default reports/)")
     s.add_argument("--processed", type=Path, default=None)
     s.add_argument("--force", action="store_true", help="re-run reports whose inputs did not change")
+    s.add_argument("--self-contained", action="store_true", help="embed plotly.js in each report (for e-mail)")
+    s.add_argument("--wall-limit", type=float, default=600.0, help="seconds allowed per report (default 600)")
+    s.add_argument("--scheduler", default=None, help="address of a Dask scheduler to run the reports on")
     return p
 
 
@@ -130,10 +133,18 @@ def _feasibility(args) -> int:
 
 
 def _run(args) -> int:
-    from .batch import plan, run
+    from .batch import BatchLocked, plan, run
 
     jobs = plan(args.unit, args.kind, lang=args.lang, processed_dir=args.processed, out_dir=args.out)
-    results = run(jobs, n_jobs=args.jobs, force=args.force)
+    try:
+        results = run(jobs, n_jobs=args.jobs, force=args.force, wall_limit=args.wall_limit,
+                      scheduler=args.scheduler, self_contained=args.self_contained)
+    except BatchLocked as exc:
+        print(f"gender-metrics run: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("gender-metrics run: interrupted; finished reports are kept, none is half-written", file=sys.stderr)
+        return 130
     failed = [r for r in results if r.status == "failed"]
     width = max((len(r.label) for r in results), default=10)
     print(f"{'unit':<{width}}  {'kind':<9} {'status':<8} {'seconds':>7}  report")

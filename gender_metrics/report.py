@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -61,6 +61,25 @@ def package_version() -> str:
         return "0+unknown"
 
 
+# Reports made one after another in one kernel (the batch runner) share these: the whole-table
+# computations run once per data set (processed folder and data hash), not once per report.
+@lru_cache(maxsize=4)
+def _progress_of(processed_dir: str, data_hash: str) -> pd.DataFrame:
+    p = progress(load_table("observations", processed_dir))
+    cat_cols = [c for c in p.columns if isinstance(p[c].dtype, pd.CategoricalDtype)]
+    return p.astype({c: object for c in cat_cols})
+
+
+@lru_cache(maxsize=4)
+def _feasibility_of(processed_dir: str, data_hash: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    from .feasibility import feasibility
+
+    obs = load_table("observations", processed_dir)
+    prop = load_table("proposed_targets", processed_dir)
+    own = feasibility(obs, prop[["unit", "indicator", "year", "value"]]) if not prop.empty else None
+    return feasibility(obs), own
+
+
 class UnitReport:
     """Everything one report shows for ``unit`` (a code or a name), in ``lang`` ("vi" or "en")."""
 
@@ -81,11 +100,13 @@ class UnitReport:
         charts.setup()
 
     # ------------------------------------------------------------------ data
+    @property
+    def _key(self) -> tuple[str, str]:
+        return str(self.processed_dir.resolve()), self.manifest["data_hash"]
+
     @cached_property
     def all_progress(self) -> pd.DataFrame:
-        p = progress(self.obs, self.catalogue)
-        cat_cols = [c for c in p.columns if isinstance(p[c].dtype, pd.CategoricalDtype)]
-        return p.astype({c: object for c in cat_cols})
+        return _progress_of(*self._key).copy()
 
     @cached_property
     def progress(self) -> pd.DataFrame:
@@ -307,14 +328,9 @@ class UnitReport:
     @cached_property
     def feasibility(self) -> pd.DataFrame:
         """The unit's rows of gm.feasibility for the national targets and for its own proposals."""
-        from .feasibility import feasibility
-
-        nat = feasibility(self.obs, None, self.catalogue)
-        nat = nat[nat.unit == self.unit].assign(target_kind="national")
-        prop = self.proposed[self.proposed.unit == self.unit]
-        frames = [nat]
-        if not prop.empty:
-            own = feasibility(self.obs, prop[["unit", "indicator", "year", "value"]], self.catalogue)
+        nat, own = _feasibility_of(*self._key)
+        frames = [nat[nat.unit == self.unit].assign(target_kind="national")]
+        if own is not None:
             frames.append(own[own.unit == self.unit].assign(target_kind="proposed"))
         out = pd.concat(frames, ignore_index=True)
         return out.sort_values(["indicator", "year", "target_kind"], kind="stable").reset_index(drop=True)

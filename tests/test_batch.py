@@ -1,0 +1,141 @@
+"""The runner: failures isolated and reported, wall-clock limit, lock, incremental, Dask, Ctrl-C."""
+
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from gender_metrics import batch
+from gender_metrics.batch import BatchLocked, Job, plan, run
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _notebook(path: Path, body: str) -> str:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('unit = "439"\nlang = "vi"\nprocessed_dir = None')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))
+    return str(path)
+
+
+def _job(processed, out, notebook, unit="439", kind="district"):
+    return Job(unit, kind, notebook, "vi", str(processed), str(out), key=f"{notebook}-{unit}")
+
+
+def test_a_failing_report_does_not_stop_the_others(processed, tmp_path):
+    bad = _notebook(tmp_path / "bad.ipynb", "x = 1\nraise ValueError('hỏng: ' + unit)")
+    good = _notebook(tmp_path / "good.ipynb", "print('ok', unit)")
+    jobs = [_job(processed, tmp_path / "out", bad, "439"), _job(processed, tmp_path / "out", good, "440")]
+    res = {r.unit: r for r in run(jobs, n_jobs=2, progress=False)}
+    assert res["440"].status == "ok"
+    assert res["439"].status == "failed"
+    assert "ValueError: hỏng: 439" in res["439"].error
+    kept = nbformat.read(res["439"].notebook, as_version=4)
+    errors = [o for c in kept.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors and errors[0].ename == "ValueError"  # the traceback is kept in the executed notebook
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "ValueError" in index and "district-huong-son.html" not in index
+
+
+def test_wall_clock_limit_stops_a_hung_report_and_the_next_one_runs(processed, tmp_path):
+    hung = _notebook(tmp_path / "hung.ipynb", "import time\ntime.sleep(120)")
+    good = _notebook(tmp_path / "good.ipynb", "print(unit)")
+    jobs = [_job(processed, tmp_path / "out", hung, "439"), _job(processed, tmp_path / "out", good, "440")]
+    t0 = time.perf_counter()
+    res = {r.unit: r for r in run(jobs, n_jobs=1, progress=False, wall_limit=4)}
+    assert time.perf_counter() - t0 < 60
+    assert res["439"].status == "failed" and "wall-clock limit of 4 s" in res["439"].error
+    assert res["440"].status == "ok"
+
+
+def test_second_run_on_the_same_folder_is_refused(processed, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(BatchLocked, match="another `gender-metrics run` is writing"):
+            run(plan(["439"], processed_dir=processed, out_dir=out), progress=False)
+
+
+def test_changed_inputs_rerun_and_force(processed, tmp_path):
+    jobs = plan(["so-tu-phap"], processed_dir=processed, out_dir=tmp_path)
+    assert [r.status for r in run(jobs, n_jobs=1, progress=False)] == ["ok"]
+    assert [r.status for r in run(jobs, n_jobs=1, progress=False)] == ["skipped"]
+    assert [r.status for r in run(jobs, n_jobs=1, progress=False, force=True)] == ["ok"]
+    en = plan(["so-tu-phap"], lang="en", processed_dir=processed, out_dir=tmp_path)  # a parameter changed
+    assert en[0].key != jobs[0].key
+    assert [r.status for r in run(en, n_jobs=1, progress=False)] == ["ok"]
+    html = (tmp_path / "sector-so-tu-phap.en.html").read_text(encoding="utf-8")
+    assert "has not sent its report" in html and "SAMPLE DATA" in html
+
+
+def test_self_contained_report_embeds_plotly_once(processed, tmp_path):
+    res = run(plan(["439"], processed_dir=processed, out_dir=tmp_path), n_jobs=1, progress=False, self_contained=True)
+    html = (tmp_path / res[0].html).read_text(encoding="utf-8")
+    assert 'src="assets/plotly.min.js"' not in html
+    assert html.count("plotly.js v") >= 1 and len(html) > 3_000_000
+
+
+def test_runs_on_a_dask_cluster(processed, tmp_path):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        res = run(plan(["440", "so-y-te"], processed_dir=processed, out_dir=tmp_path), progress=False,
+                  scheduler=cluster.scheduler_address)
+    assert sorted(r.status for r in res) == ["ok", "ok"]
+    assert (tmp_path / "district-duc-tho.html").exists() and (tmp_path / "sector-so-y-te.html").exists()
+
+
+def _kernels_with(mark: str) -> list[int]:
+    pids = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            env = (d / "environ").read_bytes()
+            cmd = (d / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if f"GM_TEST_MARK={mark}".encode() in env and b"ipykernel" in cmd:
+            pids.append(int(d.name))
+    return pids
+
+
+def test_ctrl_c_leaves_no_kernel_behind(processed, tmp_path):
+    mark = f"ctrlc-{os.getpid()}"
+    env = {**os.environ, "GM_TEST_MARK": mark}
+    proc = subprocess.Popen([sys.executable, "-m", "gender_metrics.cli", "run", "--processed", str(processed),
+                             "--out", str(tmp_path), "--jobs", "2"], env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not _kernels_with(mark):
+        time.sleep(0.3)
+    assert _kernels_with(mark), "no kernel started within 60 s"
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    time.sleep(1)
+    assert _kernels_with(mark) == []
+    assert not list(tmp_path.glob("*.tmp")) and not list((tmp_path / "notebooks").glob("*.tmp"))
+
+
+def test_unknown_notebook_parameters_are_refused(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell('unti = "439"\nlang = "vi"\nprocessed_dir = None')
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "typo.ipynb"
+    nbformat.write(nb, str(path))
+    with pytest.raises(ValueError, match=r"lacks \['unit'\]"):
+        batch._check_parameters({str(path)})

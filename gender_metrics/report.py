@@ -147,7 +147,7 @@ class UnitReport:
             parts.append(f"<div class='real'>{_e(t('real_banner', L))}</div>")
         parts.append(self._submission_html())
         made = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
-        parts.append(f"<div class='prov'>{_e(t('provenance', L, data_hash=self.manifest['data_hash'][:12], version=package_version(), made=made))}</div>")
+        parts.append(f"<div class='prov'>{_e(t('provenance', L, data_hash=self.manifest['data_hash'][:12], ingested=self.manifest.get('ingested_at', '?').replace('T', ' ')[:16], version=package_version(), made=made))}</div>")
         parts.append("</div>")
         return HTML("".join(parts))
 

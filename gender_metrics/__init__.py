@@ -11,12 +11,13 @@ from . import charts
 from .catalogue import Catalogue, CatalogueError, load_catalogue
 from .feasibility import feasibility
 from .ingest import IngestError, ingest, load_observations, load_proposed_targets, load_table
-from .progress import progress, province_values
+from .narrative import narrative
+from .progress import league_table, progress, province_values
 from .report import UnitReport
 from .units import UnitError, load_units, resolve_unit, unit_label
 
 __all__ = [
-    "Catalogue", "CatalogueError", "IngestError", "feasibility", "UnitError", "UnitReport", "charts", "ingest",
+    "Catalogue", "CatalogueError", "IngestError", "feasibility", "league_table", "narrative", "UnitError", "UnitReport", "charts", "ingest",
     "load_catalogue", "load_observations", "load_proposed_targets", "load_table", "load_units", "progress",
     "province_values", "resolve_unit", "unit_label",
 ]

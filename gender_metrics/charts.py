@@ -144,3 +144,29 @@ def feasibility_chart(history: pd.DataFrame, band: pd.DataFrame, national: pd.Da
                             marker={"color": color, "symbol": symbol, "size": 12})
     fig.update_xaxes(dtick=2, title=t("col_year", lang))
     return _separators(_style(fig, title, 400), lang)
+
+
+STATUS_ORDER = ["achieved", "inconclusive", "not_achieved", "no_data", "not_collected"]
+
+
+def status_heatmap(prog: pd.DataFrame, row_labels: dict[str, str], lang: str = "vi", milestone: int = 2020) -> go.Figure:
+    """Districts × indicators coloured by status at the milestone (a discrete colour per status)."""
+    d = prog[(prog.milestone == milestone) & (prog.breakdown == "")]
+    if d.empty:
+        return _empty(t("section_heatmap", lang), lang)
+    codes = d.assign(z=d.status.map({s: i for i, s in enumerate(STATUS_ORDER)}))
+    z = codes.pivot_table(index="unit", columns="indicator", values="z", aggfunc="first")
+    txt = d.pivot_table(index="unit", columns="indicator", values="status", aggfunc="first").reindex_like(z)
+    n = len(STATUS_ORDER)
+    scale = []
+    for i, s in enumerate(STATUS_ORDER):
+        scale += [[i / n, STATUS_COLORS[s]], [(i + 1) / n, STATUS_COLORS[s]]]
+    hover = txt.map(lambda s: t(f"status_{s}", lang) if isinstance(s, str) else "")
+    fig = go.Figure(go.Heatmap(
+        z=z.to_numpy(), x=list(z.columns), y=[row_labels.get(u, u) for u in z.index], zmin=-0.5, zmax=n - 0.5,
+        colorscale=scale, text=hover.to_numpy(), hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
+        colorbar={"tickvals": list(range(n)), "ticktext": [t(f"status_{s}", lang) for s in STATUS_ORDER]},
+        xgap=2, ygap=2))
+    fig.update_xaxes(side="top", type="category")
+    fig.update_yaxes(autorange="reversed")
+    return _separators(_style(fig, t("section_heatmap", lang), 140 + 28 * len(z)), lang)

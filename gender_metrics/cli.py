@@ -36,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--processed", type=Path, default=None)
     s.add_argument("--national-only", action="store_true", help="judge only the national targets")
 
+    s = sub.add_parser("packet", help="the conference packet: summary tables of every unit, for printing")
+    s.add_argument("--out", type=Path, required=True, help="FILE.xlsx")
+    s.add_argument("--processed", type=Path, default=None)
+    s.add_argument("--lang", choices=("vi", "en"), default="vi")
+
     s = sub.add_parser("run", help="render the reports (papermill + nbconvert) and reports/index.html")
     s.add_argument("--unit", action="append", help="unit code or name (repeatable); default: all")
     s.add_argument("--kind", action="append", choices=("district", "sector", "province", "national", "feasibility"))
@@ -100,11 +105,27 @@ def _progress(args) -> int:
                                          "value", "status", "pace"])
 
 
+def _packet(args) -> int:
+    from .ingest import load_manifest, load_observations
+    from .packet import write_packet
+    from .progress import progress
+
+    if args.out.suffix.lower() != ".xlsx":
+        raise ValueError(f"--out must end in .xlsx, not {args.out.name!r}")
+    sample = bool(load_manifest(args.processed).get("sample_units"))
+    path = write_packet(args.out, progress(load_observations(args.processed)), lang=args.lang, sample=sample)
+    print(f"packet written to {path}")
+    return 0
+
+
 def _write_table(df, out: Path | None, cols: list[str]) -> int:
+    from .packet import safe_frame
+
     if out is None:
         print(df[cols].to_string(index=False))
         return 0
     out.parent.mkdir(parents=True, exist_ok=True)
+    df = safe_frame(df)  # text a spreadsheet would run as a formula is written as text
     if out.suffix.lower() == ".xlsx":
         df.to_excel(out, index=False)
     elif out.suffix.lower() == ".csv":
@@ -158,7 +179,7 @@ def _run(args) -> int:
 
 
 _COMMANDS = {"sample": _sample, "forms": _forms, "ingest": _ingest, "progress": _progress,
-             "feasibility": _feasibility, "run": _run}
+             "feasibility": _feasibility, "packet": _packet, "run": _run}
 
 if __name__ == "__main__":
     sys.exit(main())

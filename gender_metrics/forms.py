@@ -179,7 +179,7 @@ def write_form(code: str, path: Path | str, *, values: dict | None = None, targe
     for row, key, text in ID_FIELDS:
         ws.cell(row, 1, text).font = _BOLD
         v = ident.get(key, defaults.get(key))
-        c = ws.cell(row, 2, v)
+        c = ws.cell(row, 2, safe_text(v))
         if key in ("person", "phone", "submitted", "data_kind"):
             c.protection, c.fill = _UNLOCKED, _INPUT_FILL
         if key == "submitted":
@@ -264,7 +264,7 @@ def write_form(code: str, path: Path | str, *, values: dict | None = None, targe
     for i, (key, text) in enumerate(SECTIONS, start=HEADER_ROW + 1):
         ws.cell(i, 1, key)
         ws.cell(i, 2, text).font = _BOLD
-        c = ws.cell(i, 3, texts.get(key))
+        c = ws.cell(i, 3, safe_text(texts.get(key)))
         c.alignment, c.protection, c.fill = _WRAP, _UNLOCKED, _INPUT_FILL
         ws.row_dimensions[i].height = 90
     _protect(ws)
@@ -275,6 +275,13 @@ def write_form(code: str, path: Path | str, *, values: dict | None = None, targe
     wb.save(tmp)
     tmp.replace(path)
     return path
+
+
+def safe_text(value):
+    """Text a spreadsheet would run as a formula (= + - @ first) gets a leading quote."""
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
+        return "'" + value
+    return value
 
 
 def _fmt(x: float) -> str:

@@ -419,6 +419,108 @@ class UnitReport:
         return HTML(f"<div class='gm'><h2>{_e(t('section_league', L))}</h2>{table}"
                     f"<p class='small'>{_e(t('league_method', L))}</p></div>")
 
+    # ------------------------------------------------------------------ the assessment (plan 121)
+    def evaluation(self) -> HTML:
+        """Results, improvements, shortcomings, causes (the unit's and computed), lessons, recommendations."""
+        from .narrative import narrative_of
+
+        L = self.lang
+        n = narrative_of(self.unit, self.all_progress, self.narratives, L)
+        none = f"<p class='small'>{_e(t('none_line', L))}</p>"
+
+        def bullets(items):
+            return "<ul>" + "".join(f"<li>{_e(x)}</li>" for x in items) + "</ul>" if items else none
+
+        parts = ["<div class='gm'>", f"<h2>{_e(t('section_results', L))}</h2>", bullets(n.results),
+                 f"<h3>{_e(t('section_improvements', L))}</h3>", bullets(n.improvements),
+                 f"<h2>{_e(t('section_shortcomings', L))}</h2>", bullets(n.shortcomings),
+                 f"<h2>{_e(t('section_causes', L))}</h2>"]
+        for group in ("causes_objective", "causes_subjective"):
+            items = [(txt, src) for g, txt, src in n.causes if g == group]
+            parts.append(f"<h3>{_e(t('section_' + group, L))}</h3>")
+            parts.append("".join(f"<blockquote>{_e(txt)}</blockquote><div class='small'>{_e(src)}</div>"
+                                 for txt, src in items) or none)
+        parts.append(f"<h3>{_e(t('computed_label', L))}</h3>" + bullets(n.computed_causes))
+        parts.append(f"<h2>{_e(t('section_lessons', L))}</h2>")
+        parts.append("".join(
+            f"<blockquote>{_e(txt)}</blockquote><div class='small'>{_e(t('lessons_from', L, n=len(us), units=', '.join(us)))}</div>"
+            for txt, us in n.lessons) or none)
+        parts.append(f"<h2>{_e(t('section_recommendations', L))}</h2>")
+        parts.append("".join(f"<blockquote>{_e(txt)}</blockquote><div class='small'>{_e(src)}</div>"
+                             for txt, src in n.recommendations) or none)
+        parts.append("</div>")
+        return HTML("".join(parts))
+
+    def status_heatmap(self):
+        """Districts × indicators by status in 2020 (province report)."""
+        p = self.all_progress
+        p = p[p.level == "district"]
+        labels = {c: unit_label(c, self.lang) for c in set(p.unit)}
+        return charts.status_heatmap(p, labels, self.lang)
+
+    def submissions_table(self) -> HTML:
+        """Every district and department: received on time, late (against 23/4/2021) or missing; completeness."""
+        L = self.lang
+        units = load_units()
+        units = units[units.level.isin(["district", "sector"])]
+        subs = self.submissions.set_index("unit")
+        flags = load_table("quality", self.processed_dir).groupby("unit").size()
+        rows = []
+        for u in units.itertuples():
+            if u.code in subs.index:
+                r = subs.loc[u.code]
+                st = "on_time" if r.on_time else "late"
+                date, comp = fmt_date(r.submitted, L), fmt_percent(100 * r.completeness, L)
+            else:
+                st, date, comp = "missing", "–", "–"
+            cls = {"on_time": "achieved", "late": "inconclusive", "missing": "not_achieved"}[st]
+            rows.append(f"<tr><td>{_e(unit_label(u.code, L))}</td><td>{_e(date)}</td><td class='st-{cls}'>"
+                        f"{_e(t('status_' + st, L))}</td><td class='num'>{_e(comp)}</td>"
+                        f"<td class='num'>{int(flags.get(u.code, 0))}</td></tr>")
+        head = [t("col_unit_name", L), t("col_submitted", L), t("col_status", L, year=""), t("col_completeness", L),
+                t("col_flags", L)]
+        return HTML(f"<div class='gm'><h2>{_e(t('section_submissions', L))}</h2><table class='gmt'><thead><tr>"
+                    + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>" + "".join(rows)
+                    + "</tbody></table></div>")
+
+    def quality_table(self) -> HTML:
+        """Values flagged for review (outliers, sudden jumps), never dropped."""
+        L = self.lang
+        q = load_table("quality", self.processed_dir)
+        q = q if self.level == "province" else q[q.unit == self.unit]
+        q = q[q.unit != "VN"]
+        rows = "".join(
+            f"<tr><td>{_e(unit_label(r.unit, L))}</td><td>{_e(r.indicator)}</td><td>{r.year}</td>"
+            f"<td class='num'>{_e(fmt_number(r.value, 1, L))}</td><td>{_e(t('check_' + r.check, L))}</td>"
+            f"<td class='small'>{_e(r.detail)}</td><td class='small'>{_e(r.source)}</td></tr>" for r in q.itertuples())
+        head = [t("col_unit_name", L), t("col_id", L), t("col_year", L), t("col_value", L), t("col_check", L),
+                t("col_detail", L), t("col_source", L)]
+        body = ("<table class='gmt'><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>"
+                + rows + "</tbody></table>") if rows else f"<p class='small'>{_e(t('none_line', L))}</p>"
+        return HTML(f"<div class='gm'><h2>{_e(t('section_quality', L))}</h2>{body}</div>")
+
+    def shortlist(self) -> HTML:
+        """Districts and departments with the strongest results, as input to commendations, criteria stated."""
+        from .progress import league_table
+
+        L = self.lang
+        subs = self.submissions.set_index("unit")
+        on_time = lambda c: c in subs.index and bool(subs.loc[c, "on_time"])  # noqa: E731
+        lt = league_table(self.all_progress, self.obs)
+        median = lt.share_achieved.median()
+        districts = [r.unit for r in lt.head(3).itertuples() if r.share_achieved >= median and on_time(r.unit)]
+        p = self.all_progress
+        sec = p[(p.level == "sector") & (p.milestone == 2020) & (p.status != "not_collected")]
+        share = sec.groupby("unit").status.apply(lambda s: (s == "achieved").mean())
+        sectors = [u for u, v in share.sort_values(ascending=False).items() if v >= 0.5 and on_time(u)]
+        items = [f"{unit_label(u, L)} ({fmt_percent(100 * lt.set_index('unit').loc[u, 'share_achieved'], L)})"
+                 for u in districts]
+        items += [f"{unit_label(u, L)} ({fmt_percent(100 * share[u], L)})" for u in sectors]
+        body = "<ul>" + "".join(f"<li>{_e(x)}</li>" for x in items) + "</ul>" if items else \
+            f"<p class='small'>{_e(t('none_line', L))}</p>"
+        return HTML(f"<div class='gm'><h2>{_e(t('section_shortlist', L))}</h2>{body}"
+                    f"<p class='small'>{_e(t('shortlist_criteria', L))}</p></div>")
+
     def method(self) -> HTML:
         L = self.lang
         return HTML(f"<div class='gm'><h2>{_e(t('section_method', L))}</h2><p class='small'>{_e(t('method_text', L))}</p></div>")

@@ -55,13 +55,16 @@ def fmt_percent(x, lang: str = "vi", digits: int = 1) -> str:
     return s if s == "–" else s + "%"
 
 
-def fmt_value(x, unit: str, lang: str = "vi") -> str:
-    """A value in an indicator's unit: "%" gets a percent sign, large rates no decimals."""
-    if unit == "%":
-        return fmt_percent(x, lang)
-    if unit.startswith("per 100000"):
-        return fmt_number(x, 0, lang)
-    return fmt_number(x, 1, lang)
+def fmt_value(x, unit: str, lang: str = "vi", *, compact: bool = False) -> str:
+    """A value in an indicator's unit: "%" gets a percent sign, large rates no decimals.
+
+    ``compact``: a whole number is written without decimals (targets: "35%", not "35,0%").
+    """
+    digits = 0 if unit.startswith("per 100000") else 1
+    if compact and x is not None and x == x:
+        digits = 0 if float(x) == int(float(x)) else 1
+    s = fmt_number(x, digits, lang)
+    return s + "%" if unit == "%" and s != "–" else s
 
 
 def fmt_date(d, lang: str = "vi") -> str:

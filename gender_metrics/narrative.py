@@ -1,0 +1,189 @@
+"""The assessment in words: results, shortcomings, causes, lessons, recommendations (vi and en).
+
+Pure functions over the progress table and the forms' narratives: DataFrames in, sentences out.
+Sentences follow the plan 121/KH-UBND outline, e.g. "Tỷ lệ nữ đại biểu Hội đồng nhân dân nhiệm kỳ
+2016-2021 đạt 31,4% (mục tiêu trên 35%), chưa đạt mục tiêu." Text the units wrote is kept verbatim
+and attributed; causes the software derives from the data are labelled as computed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .catalogue import load_catalogue
+from .i18n import fmt_number, fmt_value, t
+from .units import fold, unit_label
+
+TERM_YEARS = 5
+TOP_IMPROVEMENTS = 3
+LESSON_SIMILARITY = 0.8   # difflib ratio on folded text above which two lessons count as one
+
+
+@dataclass
+class Narrative:
+    """The sections of one unit's assessment; every entry is a plain sentence (not HTML)."""
+
+    unit: str
+    lang: str
+    results: list[str] = field(default_factory=list)
+    improvements: list[str] = field(default_factory=list)
+    shortcomings: list[str] = field(default_factory=list)
+    causes: list[tuple[str, str, str]] = field(default_factory=list)   # (group, text, attribution)
+    computed_causes: list[str] = field(default_factory=list)
+    lessons: list[tuple[str, list[str]]] = field(default_factory=list)  # (text, units that gave it)
+    recommendations: list[tuple[str, str]] = field(default_factory=list)  # (text, attribution)
+
+
+def _short_name(name: str) -> str:
+    """The indicator's name without its trailing parenthesis (the terms are said in the sentence)."""
+    return re.sub(r"\s*\([^)]*\)\s*$", "", name)
+
+
+def op_text(op: str, target: float, high: float, unit: str, lang: str) -> str:
+    """"trên 35%", "từ 30% trở lên", "không quá 113", "từ 40% đến 60%" (or the English forms)."""
+    v = fmt_value(target, unit, lang, compact=True)
+    if op == "between":
+        return t("op_between", lang, low=v, high=fmt_value(high, unit, lang, compact=True))
+    return t({">=": "op_ge", ">": "op_gt", "<=": "op_le", "<": "op_lt"}[op], lang, value=v)
+
+
+def _period(row, lang: str, term: bool) -> str:
+    y = int(row.value_year)
+    if term:
+        return t("period_term", lang, start=y, end=y + TERM_YEARS)
+    return t("period_year", lang, year=y)
+
+
+def _gap(value: float, op: str, target: float, high: float) -> float:
+    """How far a value falls short of its target, relative to the target (0 = met)."""
+    if op in (">=", ">"):
+        return max(target - value, 0) / abs(target or 1)
+    if op in ("<=", "<"):
+        return max(value - target, 0) / abs(target or 1)
+    return max(target - value, value - high, 0) / abs(high - target or 1)
+
+
+def result_sentence(row, lang: str = "vi") -> str:
+    """One sentence for one progress row (an indicator at a milestone), by its status."""
+    cat = load_catalogue().for_strategy("2011-2020").set_index("id")
+    info = cat.loc[row.indicator]
+    name = _short_name(info[f"name_{lang}"])
+    if getattr(row, "breakdown", ""):
+        name += f" ({t('breakdown_' + row.breakdown, lang)})"
+    unit = info.unit
+    if row.status == "not_collected":
+        return t("sentence_not_collected", lang, name=name)
+    if row.status == "no_data" or pd.isna(row.value):
+        return t("sentence_no_data", lang, name=name, year=int(row.milestone))
+    term = len(info.election_years) > 0
+    kw = {"name": name, "period": _period(row, lang, term), "value": fmt_value(row.value, unit, lang),
+          "target": op_text(row.target_op, row.target, row.target_high, unit, lang)}
+    if row.status == "achieved":
+        return t("sentence_achieved", lang, **kw)
+    if row.status == "not_achieved":
+        return t("sentence_not_achieved", lang, **kw)
+    counts = ""
+    if pd.notna(row.numerator) and pd.notna(row.denominator):
+        counts = t("sentence_counts", lang, num=fmt_number(row.numerator, 0, lang), den=fmt_number(row.denominator, 0, lang))
+    return t("sentence_inconclusive", lang, counts=counts, low=fmt_value(row.ci_low, unit, lang),
+             high=fmt_value(row.ci_high, unit, lang), **kw)
+
+
+def improvement_sentence(row, lang: str = "vi") -> str:
+    cat = load_catalogue().for_strategy("2011-2020").set_index("id")
+    info = cat.loc[row.indicator]
+    key = "sentence_rose" if row.value > row.baseline else "sentence_fell"
+    return t(key, lang, name=_short_name(info[f"name_{lang}"]), start=fmt_value(row.baseline, info.unit, lang),
+             end=fmt_value(row.value, info.unit, lang), y0=int(row.baseline_year), y1=int(row.value_year))
+
+
+def assess(prog: pd.DataFrame, lang: str = "vi", milestone: int = 2020) -> tuple[list[str], list[str], list[str]]:
+    """(results, largest improvements since 2010, shortcomings ordered by how far they fell short)."""
+    p = prog[(prog.milestone == milestone) & (prog.status != "not_collected")]
+    results = [result_sentence(r, lang) for r in p[p.status == "achieved"].itertuples()]
+    imp = p[p.value.notna() & p.baseline.notna() & (p.baseline_year < p.value_year) & (p.pace != "target_met")
+            & p.progress_ratio.notna() & (p.progress_ratio > 0)].sort_values("progress_ratio", ascending=False)
+    improvements = [improvement_sentence(r, lang) for r in imp.head(TOP_IMPROVEMENTS).itertuples()]
+    short = p[p.status.isin(["not_achieved", "inconclusive", "no_data"])].copy()
+    short["gap"] = [(_gap(r.value, r.target_op, r.target, r.target_high) if pd.notna(r.value) else np.inf)
+                    for r in short.itertuples()]
+    order = {"not_achieved": 0, "inconclusive": 1, "no_data": 2}
+    short = short.assign(o=short.status.map(order)).sort_values(["o", "gap"], ascending=[True, False])
+    shortcomings = [result_sentence(r, lang) for r in short.itertuples()]
+    away = p[p.pace == "moving_away"]
+    shortcomings += [t("sentence_moving_away", lang, name=_short_name(load_catalogue().for_strategy("2011-2020")
+                                                                      .set_index("id").loc[r.indicator, f"name_{lang}"]))
+                     for r in away.itertuples()]
+    return results, improvements, shortcomings
+
+
+def computed_causes(prog: pd.DataFrame, lang: str = "vi") -> list[str]:
+    """Causes the data itself shows: no data reported, small numbers, a regression after 2015."""
+    p = prog[prog.status != "not_collected"]
+    out = []
+    nodata = sorted(set(p[(p.milestone == 2020) & (p.status == "no_data")].indicator))
+    if nodata:
+        out.append(t("cause_no_data", lang, n=len(nodata), ids=", ".join(nodata)))
+    small = sorted(set(p[(p.status == "inconclusive") & p.unstable.astype(bool)].indicator))
+    if small:
+        out.append(t("cause_small_numbers", lang, ids=", ".join(small)))
+    w = p.pivot_table(index=["indicator", "breakdown"], columns="milestone", values="value", aggfunc="first")
+    if {2015, 2020} <= set(w.columns):
+        cat = load_catalogue().for_strategy("2011-2020").set_index("id")
+        up = w.index.get_level_values(0).map(cat.direction).isin(["increase", "band"])
+        worse = np.where(up, w[2020] < w[2015], w[2020] > w[2015]) & w[2015].notna().to_numpy() & w[2020].notna().to_numpy()
+        ids = sorted(set(w.index.get_level_values(0)[worse]))
+        if ids:
+            out.append(t("cause_regression", lang, ids=", ".join(ids)))
+    return out
+
+
+def merge_lessons(items: pd.DataFrame, lang: str = "vi") -> list[tuple[str, list[str]]]:
+    """Gather lessons (columns unit, text): near-duplicates merged (difflib ratio ≥ 0.8 on text without
+    case, diacritics or punctuation), each with the units that gave it; most-shared first."""
+    groups: list[tuple[str, str, list[str]]] = []   # (folded text, first wording, units)
+    for r in items.itertuples():
+        key = fold(r.text)
+        for g in groups:
+            if difflib.SequenceMatcher(None, key, g[0]).ratio() >= LESSON_SIMILARITY:
+                if r.unit not in g[2]:
+                    g[2].append(r.unit)
+                break
+        else:
+            groups.append((key, r.text, [r.unit]))
+    groups.sort(key=lambda g: -len(g[2]))
+    return [(text, [unit_label(u, lang) for u in units]) for _, text, units in groups]
+
+
+def narrative_of(unit: str, prog: pd.DataFrame, texts: pd.DataFrame, lang: str = "vi") -> Narrative:
+    """The whole assessment of ``unit`` from the progress table and the forms' narratives."""
+    n = Narrative(unit, lang)
+    mine = prog[prog.unit == unit]
+    n.results, n.improvements, n.shortcomings = assess(mine, lang)
+    n.computed_causes = computed_causes(mine, lang)
+    own = texts[texts.unit == unit]
+    for group in ("causes_objective", "causes_subjective"):
+        for r in own[own.section == group].itertuples():
+            n.causes.append((group, r.text, t("from_form", lang, source=r.source)))
+    for r in own[own.section == "recommendations"].itertuples():
+        n.recommendations.append((r.text, t("from_form", lang, source=r.source)))
+    scope = texts if unit == "42" else own   # the province gathers every unit's lessons
+    n.lessons = merge_lessons(scope[scope.section == "lessons"][["unit", "text"]], lang)
+    return n
+
+
+def narrative(unit: str, lang: str = "vi", processed_dir=None) -> Narrative:
+    """``gm.narrative("Hương Sơn")``: load the processed data and write the unit's assessment."""
+    from .ingest import load_table
+    from .progress import progress
+    from .units import resolve_unit
+
+    code = resolve_unit(unit)
+    prog = progress(load_table("observations", processed_dir))
+    prog = prog.astype({c: object for c in prog.columns if isinstance(prog[c].dtype, pd.CategoricalDtype)})
+    return narrative_of(code, prog, load_table("narratives", processed_dir), lang)

@@ -1,0 +1,121 @@
+"""The assessment in words, the province's gathered lessons, escaping, and the conference packet."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+import gender_metrics as gm
+from gender_metrics.forms import write_form
+from gender_metrics.narrative import assess, computed_causes, merge_lessons, result_sentence
+from gender_metrics.packet import safe_frame, write_packet
+
+
+def prog_of(rows):
+    obs = pd.DataFrame(rows, columns=["unit", "indicator", "year", "numerator", "denominator", "value"])
+    obs["strategy"], obs["source"] = "2011-2020", "test"
+    p = gm.progress(obs)
+    return p.astype({c: object for c in p.columns if isinstance(p[c].dtype, pd.CategoricalDtype)})
+
+
+def one(p, ind, milestone=2020, unit="439"):
+    return p[(p.unit == unit) & (p.indicator == ind) & (p.milestone == milestone)].iloc[0]
+
+
+P = prog_of([("439", "1.1b", 2016, np.nan, np.nan, 31.4), ("439", "4.4", 2020, np.nan, np.nan, 21.4),
+             ("439", "4.2", 2020, 3, 2000, np.nan)])
+
+
+@pytest.mark.parametrize("ind,lang,expected", [
+    ("1.1b", "vi", "Tỷ lệ nữ đại biểu Hội đồng nhân dân nhiệm kỳ 2016-2021 đạt 31,4% (mục tiêu trên 35%), "
+                   "chưa đạt mục tiêu."),
+    ("1.1b", "en", "Share of women deputies in People's Councils in the 2016-2021 term reached 31.4% "
+                   "(target above 35%): target not achieved."),
+    ("4.4", "vi", "Tỷ lệ phá thai năm 2020 đạt 21,4 (mục tiêu không quá 25), hoàn thành mục tiêu."),
+    ("4.4", "en", "Abortion ratio in 2020 reached 21.4 (target at most 25): target achieved."),
+    ("4.2", "vi", "Tỷ số tử vong mẹ liên quan đến thai sản năm 2020 là 150 (3 trên 2.000), khoảng tin cậy 95% "
+                  "từ 31 đến 438 (mục tiêu không quá 52): số liệu nhỏ, chưa đủ cơ sở kết luận đạt hay chưa đạt."),
+    ("4.2", "en", "Maternal mortality ratio in 2020 was 150 (3 of 2,000), 95% interval 31 to 438 (target at most 52): "
+                  "too few cases to say whether the target was achieved."),
+    ("4.3", "vi", "Tỷ lệ phụ nữ mang thai được tiếp cận dịch vụ chăm sóc và dự phòng lây truyền HIV từ mẹ sang con: "
+                  "không có số liệu năm 2020."),
+    ("4.3", "en", "Share of pregnant women reached by prevention of mother-to-child HIV transmission: no data for 2020."),
+    ("3.2", "vi", "Tỷ lệ nữ thạc sỹ: không thu thập ở cấp này."),
+])
+def test_sentences(ind, lang, expected):
+    assert result_sentence(one(P, ind), lang) == expected
+
+
+def test_shortcomings_ordered_by_how_far_they_fell_short():
+    # 2.2: 20% against >= 35% (43% short); 2.3: 45% against >= 50% (10% short)
+    p = prog_of([("439", "2.3", 2020, np.nan, np.nan, 45.0), ("439", "2.2", 2020, np.nan, np.nan, 20.0)])
+    _, _, short = assess(p[p.unit == "439"], "en")
+    assert short[0].startswith("Share of enterprises owned by women") and short[1].startswith("Share of rural women")
+    assert all("no data" in s for s in short[2:])
+
+
+def test_improvements_and_computed_causes():
+    p = prog_of([("439", "2.3", 2010, np.nan, np.nan, 10.0), ("439", "2.3", 2015, np.nan, np.nan, 30.0),
+                 ("439", "2.3", 2020, np.nan, np.nan, 28.0)])
+    mine = p[p.unit == "439"]
+    _, imp, _ = assess(mine, "vi")
+    assert imp == ["Tỷ lệ lao động nữ nông thôn dưới 45 tuổi được đào tạo nghề và chuyên môn kỹ thuật tăng từ "
+                   "10,0% năm 2010 lên 28,0% năm 2020."]
+    causes = computed_causes(mine, "vi")
+    assert "Kết quả năm 2020 kém hơn năm 2015: 2.3." in causes  # 28% < 30%: a regression after 2015
+    assert any(c.startswith("Thiếu số liệu: 18 chỉ tiêu") for c in causes)  # 19 district indicators, 1 reported
+
+
+def test_near_duplicate_lessons_are_merged_and_attributed():
+    items = pd.DataFrame({"unit": ["439", "440", "441", "440"], "text": [
+        "Phải có sự lãnh đạo, chỉ đạo sát sao của cấp ủy, chính quyền.",
+        "phải có sự lãnh đạo chỉ đạo sát sao của cấp ủy chính quyền",            # punctuation and case
+        "Cần bố trí đủ kinh phí cho công tác bình đẳng giới.",
+        "Phai co su lanh dao, chi dao sat sao cua cap uy, chinh quyen!",           # no diacritics, same unit
+    ]})
+    merged = merge_lessons(items, "vi")
+    assert merged[0] == ("Phải có sự lãnh đạo, chỉ đạo sát sao của cấp ủy, chính quyền.",
+                         ["Huyện Hương Sơn", "Huyện Đức Thọ"])
+    assert merged[1] == ("Cần bố trí đủ kinh phí cho công tác bình đẳng giới.", ["Huyện Vũ Quang"])
+
+
+def test_province_gathers_lessons_of_all_units(processed):
+    n = gm.narrative("42", "vi", processed)
+    assert sum(len(units) for _, units in n.lessons) >= 20  # 25 forms, each with a lesson
+    assert len(n.lessons) < 10  # the sample's lessons come from a few wordings: merged
+
+
+def test_hostile_text_is_escaped_in_html_and_neutralised_in_excel(tmp_path):
+    from gender_metrics.ingest import ingest
+
+    raw = tmp_path / "raw"
+    write_form("440", raw / "f.xlsx", ident={"submitted": "20/04/2021"},
+               texts={"causes_objective": "<img src=x onerror=alert(1)>", "lessons": "=HYPERLINK(\"http://x\",\"y\")"})
+    form = load_workbook(raw / "f.xlsx")["Đánh giá"]
+    assert form["C7"].value == "'<img src=x onerror=alert(1)>"[1:] and form["C7"].data_type == "s"
+    assert form["C9"].value == "'=HYPERLINK(\"http://x\",\"y\")" and form["C9"].data_type == "s"
+    ingest(raw, tmp_path / "p")
+    html = gm.UnitReport("440", "vi", tmp_path / "p").evaluation().data
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    df = safe_frame(pd.DataFrame({"a": ["=1+1", "+1", "-2", "@x", "ok"], "n": [1, 2, 3, 4, 5]}))
+    assert df.a.tolist() == ["'=1+1", "'+1", "'-2", "'@x", "ok"] and df.n.tolist() == [1, 2, 3, 4, 5]
+
+
+def test_packet_layout_and_print_settings(tmp_path):
+    p = prog_of([("439", "4.4", 2020, np.nan, np.nan, 21.4)])
+    p.loc[p.unit == "439", "source"] = "=cmd|' /C calc'!A0"
+    path = write_packet(tmp_path / "packet.xlsx", p, lang="vi", sample=True)
+    wb = load_workbook(path)
+    assert wb.sheetnames[0] == "Tỉnh Hà Tĩnh" and len(wb.sheetnames) == 1 + 13 + 13
+    ws = wb["Huyện Hương Sơn"]
+    assert [c.value for c in ws[4]] == ["STT", "Mục tiêu / Chỉ tiêu", "Đơn vị tính", "2010", "Mục tiêu 2015",
+                                         "Kết quả 2015", "Mục tiêu 2020", "Kết quả 2020", "Đánh giá", "Nguồn"]
+    body = [r for r in ws.iter_rows(min_row=5, values_only=True) if r[0] is not None]
+    assert len(body) == 24 and [r[0] for r in body] == list(range(1, 25))  # one row per indicator
+    r44 = next(r for r in body if r[1].startswith("4.4."))
+    assert r44[6:9] == ("không quá 25", "21,4", "Đạt")
+    assert r44[9] == "'=cmd|' /C calc'!A0"  # neutralised: text, never a formula
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+    assert "DỮ LIỆU MẪU" in ws["A2"].value
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
+    assert ws.print_title_rows == "$4:$4" and ws.sheet_properties.pageSetUpPr.fitToPage

@@ -547,6 +547,21 @@ class IngestResult:
         return "\n".join(lines)
 
 
+def _completeness(f: FormRead) -> tuple[int, int]:
+    """(indicator-years expected, indicator-years with a value): a value counts when both parts or a
+    reported value were given; term-based indicators are expected in their election years only."""
+    info = indicator_info("2011-2020")
+    ids = F.indicators_for_unit(f.unit).id
+    expected = sum(len(info[i]["election_years"]) or len(F.YEARS) for i in ids)
+    parts: dict[tuple[str, int], set[str]] = {}
+    for ind, part, year, _x, _ref in f.parts:
+        parts.setdefault((ind, year), set()).add(part)
+    filled = sum(1 for (ind, year), p in parts.items()
+                 if ("value" in p or {"num", "den"} <= p)
+                 and (not info[ind]["election_years"] or year in info[ind]["election_years"]))
+    return expected, filled
+
+
 def _resolve_duplicates(forms: list[FormRead]) -> None:
     """Two forms for one unit: keep the later submission date (then the later file name), reject the rest."""
     by_unit: dict[str, list[FormRead]] = {}
@@ -650,8 +665,7 @@ def ingest(raw_dir: Path | str | None = None, processed_dir: Path | str | None =
     sub_rows = []
     for f in kept:
         date = f.ident.get("submitted")
-        expected = len(F.indicator_rows(f.unit)) * len(F.YEARS)
-        filled = len(f.parts)
+        expected, filled = _completeness(f)
         sub_rows.append({"unit": f.unit, "file": f.file, "submitted": pd.Timestamp(date) if date else pd.NaT,
                          "on_time": (date <= F.DEADLINE) if date else None, "sample": bool(f.ident.get("sample")),
                          "person": f.ident.get("person", ""), "cells_filled": filled, "cells_expected": expected,

@@ -89,7 +89,8 @@ def result_sentence(row, lang: str = "vi") -> str:
         return t("sentence_not_achieved", lang, **kw)
     counts = ""
     if pd.notna(row.numerator) and pd.notna(row.denominator):
-        counts = t("sentence_counts", lang, num=fmt_number(row.numerator, 0, lang), den=fmt_number(row.denominator, 0, lang))
+        key = "sentence_counts_srb" if info.interval == "srb" else "sentence_counts"
+        counts = t(key, lang, num=fmt_number(row.numerator, 0, lang), den=fmt_number(row.denominator, 0, lang))
     return t("sentence_inconclusive", lang, counts=counts, low=fmt_value(row.ci_low, unit, lang),
              high=fmt_value(row.ci_high, unit, lang), **kw)
 
@@ -167,13 +168,21 @@ def narrative_of(unit: str, prog: pd.DataFrame, texts: pd.DataFrame, lang: str =
     n.results, n.improvements, n.shortcomings = assess(mine, lang)
     n.computed_causes = computed_causes(mine, lang)
     own = texts[texts.unit == unit]
+    if unit == "42":  # the province gathers what every unit wrote, near-duplicates merged and attributed
+        def gathered(section):
+            return [(text, t("lessons_from", lang, n=len(us), units=", ".join(us)))
+                    for text, us in merge_lessons(texts[texts.section == section][["unit", "text"]], lang)]
+        for group in ("causes_objective", "causes_subjective"):
+            n.causes += [(group, text, who) for text, who in gathered(group)]
+        n.recommendations = gathered("recommendations")
+        n.lessons = merge_lessons(texts[texts.section == "lessons"][["unit", "text"]], lang)
+        return n
     for group in ("causes_objective", "causes_subjective"):
         for r in own[own.section == group].itertuples():
             n.causes.append((group, r.text, t("from_form", lang, source=r.source)))
     for r in own[own.section == "recommendations"].itertuples():
         n.recommendations.append((r.text, t("from_form", lang, source=r.source)))
-    scope = texts if unit == "42" else own   # the province gathers every unit's lessons
-    n.lessons = merge_lessons(scope[scope.section == "lessons"][["unit", "text"]], lang)
+    n.lessons = merge_lessons(own[own.section == "lessons"][["unit", "text"]], lang)
     return n
 
 

@@ -236,7 +236,7 @@ def progress(observations: pd.DataFrame, catalogue: Catalogue | None = None) -> 
     low, high = stats.value_interval(np.where(~np.isnan(num_f) & ~np.isnan(den_f), method, "none"),
                                      num_f, den_f, factor)
     events = np.where(method == "srb", np.fmin(num_f, den_f), num_f)
-    unstable = stats.unstable(events) & ~np.isnan(num_f)
+    unstable = stats.unstable(events) & ~np.isnan(num_f) & (method != "none")
     v = value.astype(float)
     met = _meets(v, op, target, target_high)
     lo_met, hi_met = _meets(low, op, target, target_high), _meets(high, op, target, target_high)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 from openpyxl import load_workbook
 
 import gender_metrics as gm
@@ -82,10 +83,11 @@ def test_submissions_timeliness_and_completeness(processed):
     assert not subs.loc["so-gddt", "on_time"] and not subs.loc["441", "on_time"]
     assert subs.drop(["so-gddt", "441"]).on_time.all()
     assert "so-tu-phap" not in subs.index
-    # each district form leaves 3 of its numerator/denominator cells blank
+    # 17 yearly district indicators × 11 years + 1.1a and 1.1b in their 2 election years each = 191;
+    # each sample district form leaves 3 numerator/denominator cells blank, so 1 to 3 indicator-years lack a value
     d = subs.loc["439"]
-    assert d.cells_expected == 57 * 11
-    assert 0 < d.completeness < 1
+    assert d.cells_expected == 17 * 11 + 2 + 2
+    assert 188 <= d.cells_filled <= 190 and d.completeness == pytest.approx(d.cells_filled / 191)
 
 
 def test_ingest_cli_summary_and_strict(tmp_path, raw_dir):

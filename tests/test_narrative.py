@@ -83,6 +83,9 @@ def test_province_gathers_lessons_of_all_units(processed):
     n = gm.narrative("42", "vi", processed)
     assert sum(len(units) for _, units in n.lessons) >= 20  # 25 forms, each with a lesson
     assert len(n.lessons) < 10  # the sample's lessons come from a few wordings: merged
+    groups = {g for g, _, _ in n.causes}
+    assert groups == {"causes_objective", "causes_subjective"}
+    assert all(who.startswith("Nêu bởi ") for _, _, who in n.causes) and n.recommendations
 
 
 def test_hostile_text_is_escaped_in_html_and_neutralised_in_excel(tmp_path):

@@ -139,3 +139,34 @@ def test_unknown_notebook_parameters_are_refused(tmp_path):
     nbformat.write(nb, str(path))
     with pytest.raises(ValueError, match=r"lacks \['unit'\]"):
         batch._check_parameters({str(path)})
+
+
+def test_kernel_start_failure_is_retried(monkeypatch, tmp_path):
+    from jupyter_client.manager import KernelManager
+
+    real = KernelManager.start_kernel
+    calls = []
+
+    def flaky(self, **kw):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")  # a start-up race
+        return real(self, **kw)
+
+    monkeypatch.setattr(KernelManager, "start_kernel", flaky)
+    km = batch._start_kernel(str(tmp_path))
+    try:
+        assert km.is_alive() and len(calls) == 2
+    finally:
+        km.shutdown_kernel(now=True)
+
+
+def test_kernel_that_never_starts_is_reported(monkeypatch, tmp_path):
+    from jupyter_client.manager import KernelManager
+
+    def broken(self, **kw):
+        raise RuntimeError("no kernel for you")
+
+    monkeypatch.setattr(KernelManager, "start_kernel", broken)
+    with pytest.raises(batch.KernelStartError, match="did not start after 3 attempts: no kernel for you"):
+        batch._start_kernel(str(tmp_path))

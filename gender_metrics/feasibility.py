@@ -67,7 +67,7 @@ import pandas as pd
 from scipy import stats as _st
 
 from .catalogue import Catalogue, load_catalogue
-from .progress import _prepare, province_values
+from .progress import _prepare
 from .units import load_units
 
 __all__ = [
@@ -338,14 +338,14 @@ def assess_series(series: pd.DataFrame, rows: pd.DataFrame, breaks: pd.Series | 
 
 def _history(observations: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
     """Headline 2011-2020 observations of every unit, with the province "42" from districts."""
+    from .progress import _province
+
     units = load_units()
-    obs = observations.copy()
-    obs["unit"] = obs["unit"].astype(str)
-    df = _prepare(obs)
-    df = df[df.unit != PROVINCE]
-    tree = obs[obs.unit.isin(set(units.code))]
+    prepared = _prepare(observations)
+    df = prepared[prepared.unit != PROVINCE]
+    tree = prepared[prepared.unit.isin(set(units.code))]
     if len(tree):
-        prov = province_values(tree, cat)
+        prov = _province(tree, cat)
         df = pd.concat([df, prov[df.columns]], ignore_index=True)
     return df[(df.breakdown == "") & df.value.notna()]
 
@@ -365,6 +365,32 @@ def _join(*parts: pd.Series) -> pd.Series:
     for p in parts[1:]:
         out = out.where(~((out != "") & (p != "")), out + "; ") + p
     return out
+
+
+def _notes(u: pd.DataFrame) -> pd.Series:
+    """The note of each distinct combination of note inputs (see the end of :func:`feasibility`)."""
+    def frag(mask, text) -> pd.Series:
+        text = text if isinstance(text, pd.Series) else pd.Series(text, index=u.index)
+        return text.where(pd.Series(np.asarray(mask, dtype=bool), index=u.index), "").astype(str)
+
+    return _join(
+        frag(u.no_history, "no 2011-2020 predecessor: a baseline must be collected"),
+        frag(u.no_obs, "no 2011-2020 observations of predecessor " + u.pred),
+        frag(u.insufficient, "only " + u.n_points.astype(str) + " point(s) in the fit; at least 3 are needed"),
+        frag(u.already, "already met in " + u.yr.astype(str) + "; the target may lack ambition"),
+        frag(u.brk, "fit on " + u.by.astype(str) + "-" + u.yr.astype(str) + " only (break in " + u.by.astype(str) + ")"),
+        frag(u.chow, "Chow test not computed (needs 2 points on each side of the break and 5 in all)"),
+        frag(u.weighted, "weighted least squares (weights = denominator)"),
+        frag(u.clipped, "share values clipped to [0.5, 99.5]% before the logit"),
+        frag(u.tclip, "target taken as " + u.tval.astype(str) + "% on the logit scale"),
+        frag(u.n_fixed > 0, u.n_fixed.astype(str) + " zero value(s) set to 0.5 events over the denominator "
+             "(continuity correction) before the log"),
+        frag(u.n_dropped > 0, u.n_dropped.astype(str) + " non-positive value(s) left out of the log fit"),
+        frag(u.n_late > 0, u.n_late.astype(str) + " observation(s) after 2020 not used"),
+        frag(u.away, "the 2011-2020 trend moves away from the target"),
+        frag(u.noisy, "too noisy to judge: the 95% prediction interval is wider than twice the "
+                      "distance from the projection to the target"),
+    )
 
 
 def known_breaks(path=None) -> pd.DataFrame:
@@ -493,46 +519,39 @@ def feasibility(observations: pd.DataFrame, targets: pd.DataFrame | None = None,
                                          np.where(np.isin(opv, _DOWN), tv > nat, False))
     out["below_national"] = out.below_national & np.isfinite(nat)
 
-    # ---- notes
-    def frag(mask, text) -> pd.Series:
-        mask = pd.Series(np.asarray(mask, dtype=bool), index=out.index)
-        text = text if isinstance(text, pd.Series) else pd.Series(text, index=out.index)
-        return text.where(mask, "").astype(str)
-
-    def num(col) -> pd.Series:
-        return out[col].fillna(0).astype(int).astype(str)
-
+    # ---- notes: built once per distinct combination of what they say (a few hundred), then spread
     judged = np.isin(verdict, ["on_track", "needs_acceleration", "unlikely"])
     width = out.pi_high - out.pi_low
     noisy = judged & (width > 2.0 * (out.projected - out.target).abs()).to_numpy()
-    yr = out.last_year.astype("Int64").astype(str)
-    by = out.break_year.astype("Int64").astype(str)
-    out["note"] = _join(
-        frag(verdict == "no_history", "no 2011-2020 predecessor: a baseline must be collected"),
-        frag(out.has_pred & ~has_obs,
-             "no 2011-2020 observations of predecessor " + out.predecessor.fillna("").astype(str)),
-        frag((verdict == "insufficient_data") & has_obs,
-             "only " + out.n_points.astype(str) + " point(s) in the fit; at least 3 are needed"),
-        frag(verdict == "already_met", "already met in " + yr + "; the target may lack ambition"),
-        frag(out.has_pred & out.break_year.notna(),
-             "fit on " + by + "-" + yr + " only (break in " + by + ")"),
-        frag(out.chow_missing, "Chow test not computed (needs 2 points on each side of the "
-                               "break and 5 in all)"),
-        frag(out.has_pred & out.weighted.fillna(False).astype(bool),
-             "weighted least squares (weights = denominator)"),
-        frag(out.has_pred & out.clipped, "share values clipped to [0.5, 99.5]% before the logit"),
-        frag(out.has_pred & has_obs & out.target_clipped,
-             "target taken as " + out.target.clip(SHARE_LOW, SHARE_HIGH).astype(str)
-             + "% on the logit scale"),
-        frag(out.n_fixed.fillna(0) > 0, num("n_fixed") + " zero value(s) set to 0.5 events over "
-             "the denominator (continuity correction) before the log"),
-        frag(out.n_dropped.fillna(0) > 0, num("n_dropped") + " non-positive value(s) left out of "
-             "the log fit"),
-        frag(out.n_late.fillna(0) > 0, num("n_late") + " observation(s) after 2020 not used"),
-        frag(judged & (out.k < 0).to_numpy(), "the 2011-2020 trend moves away from the target"),
-        frag(noisy, "too noisy to judge: the 95% prediction interval is wider than twice the "
-                    "distance from the projection to the target"),
-    )
+    has_pred = out.has_pred.to_numpy(bool)
+    brk = has_pred & out.break_year.notna().to_numpy()
+    already = verdict == "already_met"
+    insufficient = (verdict == "insufficient_data") & has_obs
+    tclip = has_pred & has_obs & out.target_clipped.to_numpy(bool)
+    nf = pd.DataFrame({
+        "no_history": verdict == "no_history",
+        "no_obs": has_pred & ~has_obs,
+        "pred": np.where(has_pred & ~has_obs, out.predecessor.fillna("").astype(str), ""),
+        "insufficient": insufficient,
+        "n_points": np.where(insufficient, out.n_points.fillna(0), -1).astype(int),
+        "already": already,
+        "brk": brk,
+        "yr": np.where(already | brk, out.last_year.fillna(-1), -1).astype(int),
+        "by": np.where(brk, out.break_year.fillna(-1), -1).astype(int),
+        "chow": out.chow_missing.to_numpy(bool),
+        "weighted": has_pred & out.weighted.fillna(False).astype(bool).to_numpy(),
+        "clipped": has_pred & out.clipped.to_numpy(bool),
+        "tclip": tclip,
+        "tval": np.where(tclip, out.target.clip(SHARE_LOW, SHARE_HIGH), -1.0),
+        "n_fixed": out.n_fixed.fillna(0).astype(int).to_numpy(),
+        "n_dropped": out.n_dropped.fillna(0).astype(int).to_numpy(),
+        "n_late": out.n_late.fillna(0).astype(int).to_numpy(),
+        "away": judged & (out.k < 0).to_numpy(),
+        "noisy": noisy,
+    })
+    codes = nf.groupby(list(nf.columns), sort=False).ngroup().to_numpy()  # numbered in order of first appearance
+    uniq = nf.drop_duplicates().reset_index(drop=True)
+    out["note"] = _notes(uniq).to_numpy(dtype=object)[codes]
 
     out["last_year"] = out.last_year.astype("Int64")
     out["break_year"] = out.break_year.astype("Int64")

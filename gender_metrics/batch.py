@@ -367,8 +367,20 @@ def _run_locked(jobs, out, *, n_jobs, force, progress, wall_limit, scheduler, se
     order = {k: i for i, k in enumerate(("province", "national", "feasibility", "district", "sector"))}
     results.sort(key=lambda r: (order[r.kind], r.unit))
     sample = bool(load_manifest(jobs[0].processed_dir).get("sample_units"))
-    write_index(out, [asdict(r) for r in results], lang=jobs[0].lang, sample=sample)
+    # the index lists every report of the folder, also those made by earlier runs (other units or languages)
+    entries = {stem: e for stem, e in state.items() if isinstance(e, dict) and "kind" in e
+               and (e.get("status") != "ok" or (out / f"{stem}.html").exists())}
+    for j, r in zip(jobs, results_by_job(jobs, results), strict=True):
+        entries[j.stem] = {**entries.get(j.stem, {}), **asdict(r)}
+    rows = sorted(entries.values(), key=lambda e: (order.get(e["kind"], 9), e["unit"], e.get("lang", "vi")))
+    write_index(out, rows, lang=jobs[0].lang, sample=sample)
     return results
+
+
+def results_by_job(jobs: list[Job], results: list[JobResult]) -> list[JobResult]:
+    """The result of each job, in the order of ``jobs``."""
+    by = {(r.unit, r.kind): r for r in results}
+    return [by[(j.unit, j.kind)] for j in jobs]
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
@@ -407,7 +419,7 @@ def _quiet_worker(log_dir: str) -> None:
 
 
 def _record(state: dict, job: Job, r: JobResult) -> None:
-    if r.status == "ok":
-        state[job.stem] = {"key": job.key, "seconds": round(r.seconds, 2)}
-    else:
-        state.pop(job.stem, None)
+    """Remember every report of the folder: its inputs' key (ok only) and how it ended, for the index."""
+    entry = asdict(r)
+    entry.update(key=job.key if r.status == "ok" else None, seconds=round(r.seconds, 2), lang=job.lang)
+    state[job.stem] = entry

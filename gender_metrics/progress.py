@@ -240,7 +240,9 @@ def progress(observations: pd.DataFrame, catalogue: Catalogue | None = None) -> 
     v = value.astype(float)
     met = _meets(v, op, target, target_high)
     lo_met, hi_met = _meets(low, op, target, target_high), _meets(high, op, target, target_high)
-    sure = ~(np.isfinite(low) & np.isfinite(high)) | (lo_met == hi_met)
+    # a "100%" target asks whether every case was covered: a complete count, judged without an interval
+    full_cover = np.isin(op, [">=", ">"]) & (target >= 100) & (ind.unit.to_numpy()[r_ind] == "%")
+    sure = ~(np.isfinite(low) & np.isfinite(high)) | (lo_met == hi_met) | full_cover
     status = np.select([not_collected, np.isnan(v), sure & met, sure & ~met],
                        ["not_collected", "no_data", "achieved", "not_achieved"], default="inconclusive").astype(object)
 

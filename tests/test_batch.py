@@ -76,6 +76,8 @@ def test_changed_inputs_rerun_and_force(processed, tmp_path):
     assert [r.status for r in run(en, n_jobs=1, progress=False)] == ["ok"]
     html = (tmp_path / "sector-so-tu-phap.en.html").read_text(encoding="utf-8")
     assert "has not sent its report" in html and "SAMPLE DATA" in html
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")  # earlier runs' reports stay listed
+    assert "href='sector-so-tu-phap.html'" in index and "href='sector-so-tu-phap.en.html'" in index
 
 
 def test_self_contained_report_embeds_plotly_once(processed, tmp_path):

@@ -166,3 +166,10 @@ def test_league_table_ranks_by_share_achieved_then_progress():
     assert lt.loc["439", "mmr_raw"] == pytest.approx(10.0) and lt.loc["440", "mmr_raw"] == pytest.approx(90.0)
     # EB pulls both toward the pooled mean of 50 per 100,000 (or onto it when the spread is all noise)
     assert 10.0 <= lt.loc["439", "mmr_eb"] <= 50.0 <= lt.loc["440", "mmr_eb"] <= 90.0
+
+
+def test_full_coverage_target_is_judged_on_the_count():
+    # 6.3 (>= 100%): 1 of 1 victims supported is every case: achieved; 4 of 5 is not, whatever the interval
+    p = gm.progress(obs([("439", "6.3", 2020, 1, 1, np.nan), ("440", "6.3", 2020, 4, 5, np.nan)]))
+    assert row(p, "439", "6.3", 2020).status == "achieved"
+    assert row(p, "440", "6.3", 2020).status == "not_achieved"

@@ -81,7 +81,10 @@ def result_sentence(row, lang: str = "vi") -> str:
     if row.status == "no_data" or pd.isna(row.value):
         return t("sentence_no_data", lang, name=name, year=int(row.milestone))
     term = len(info.election_years) > 0
-    kw = {"name": name, "period": _period(row, lang, term), "value": fmt_value(row.value, unit, lang),
+    period = _period(row, lang, term)
+    if name.endswith(("năm", "2010", "year", "2010")):  # "… hằng năm, năm 2020, đạt …": no "năm năm"
+        name, period = name + ",", period + ","
+    kw = {"name": name, "period": period, "value": fmt_value(row.value, unit, lang),
           "target": op_text(row.target_op, row.target, row.target_high, unit, lang)}
     if row.status == "achieved":
         return t("sentence_achieved", lang, **kw)

@@ -23,7 +23,7 @@ def one(p, ind, milestone=2020, unit="439"):
 
 
 P = prog_of([("439", "1.1b", 2016, np.nan, np.nan, 31.4), ("439", "4.4", 2020, np.nan, np.nan, 21.4),
-             ("439", "4.2", 2020, 3, 2000, np.nan)])
+             ("439", "4.2", 2020, 3, 2000, np.nan), ("439", "2.1", 2020, np.nan, np.nan, 48.1)])
 
 
 @pytest.mark.parametrize("ind,lang,expected", [
@@ -41,6 +41,8 @@ P = prog_of([("439", "1.1b", 2016, np.nan, np.nan, 31.4), ("439", "4.4", 2020, n
                   "không có số liệu năm 2020."),
     ("4.3", "en", "Share of pregnant women reached by prevention of mother-to-child HIV transmission: no data for 2020."),
     ("3.2", "vi", "Tỷ lệ nữ thạc sỹ: không thu thập ở cấp này."),
+    ("2.1", "vi", "Tỷ lệ mỗi giới trong tổng số người được tạo việc làm mới hằng năm, năm 2020, đạt 48,1% "
+                  "(mục tiêu từ 40% đến 60%), hoàn thành mục tiêu."),  # no "hằng năm năm 2020"
 ])
 def test_sentences(ind, lang, expected):
     assert result_sentence(one(P, ind), lang) == expected

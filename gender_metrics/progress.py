@@ -299,12 +299,6 @@ def _meets(x, op, target, high) -> np.ndarray:
             [x >= target, x > target, x <= target, x < target, (x >= target) & (x <= high)], default=False)
 
 
-def status_counts(prog: pd.DataFrame) -> pd.DataFrame:
-    """Count of statuses per unit and milestone (a compact summary for reports)."""
-    return (prog.groupby(["unit", "milestone", "status"]).size().unstack("status", fill_value=0)
-            .reindex(columns=list(STATUSES), fill_value=0).reset_index())
-
-
 def league_table(prog: pd.DataFrame, observations: pd.DataFrame, milestone: int = 2020,
                  pooled_years: tuple[int, int] = (2016, 2020)) -> pd.DataFrame:
     """District league table for the commendation proposals: a decision aid, not a verdict.

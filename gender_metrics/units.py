@@ -122,13 +122,3 @@ def resolve_unit(text: str) -> str:
     choices = difflib.get_close_matches(key, list(names), n=3, cutoff=0.6)
     hint = f" Did you mean: {_candidates(df, df.code[names.isin(choices)])}?" if choices else ""
     raise UnitError(f"unknown unit {text!r}.{hint} Units are listed by gm.load_units().")
-
-
-def districts() -> pd.DataFrame:
-    df = _load_units()
-    return df[df.level == "district"].reset_index(drop=True)
-
-
-def sectors() -> pd.DataFrame:
-    df = _load_units()
-    return df[df.level == "sector"].reset_index(drop=True)

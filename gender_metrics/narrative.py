@@ -11,11 +11,13 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 
-from .catalogue import load_catalogue
+from .catalogue import indicator_info, load_catalogue
 from .i18n import fmt_number, fmt_value, t
 from .units import fold, unit_label
 
@@ -68,11 +70,17 @@ def _gap(value: float, op: str, target: float, high: float) -> float:
     return max(target - value, value - high, 0) / abs(high - target or 1)
 
 
+@lru_cache(maxsize=64)
+def _info(indicator: str) -> SimpleNamespace:
+    """A 2011-2020 indicator's catalogue entry with attribute access (cached: used per sentence)."""
+    d = indicator_info("2011-2020")[indicator]
+    return SimpleNamespace(**d, **{"name": {"vi": d["name_vi"], "en": d["name_en"]}})
+
+
 def result_sentence(row, lang: str = "vi") -> str:
     """One sentence for one progress row (an indicator at a milestone), by its status."""
-    cat = load_catalogue().for_strategy("2011-2020").set_index("id")
-    info = cat.loc[row.indicator]
-    name = _short_name(info[f"name_{lang}"])
+    info = _info(row.indicator)
+    name = _short_name(info.name[lang])
     if getattr(row, "breakdown", ""):
         name += f" ({t('breakdown_' + row.breakdown, lang)})"
     unit = info.unit
@@ -99,10 +107,9 @@ def result_sentence(row, lang: str = "vi") -> str:
 
 
 def improvement_sentence(row, lang: str = "vi") -> str:
-    cat = load_catalogue().for_strategy("2011-2020").set_index("id")
-    info = cat.loc[row.indicator]
+    info = _info(row.indicator)
     key = "sentence_rose" if row.value > row.baseline else "sentence_fell"
-    return t(key, lang, name=_short_name(info[f"name_{lang}"]), start=fmt_value(row.baseline, info.unit, lang),
+    return t(key, lang, name=_short_name(info.name[lang]), start=fmt_value(row.baseline, info.unit, lang),
              end=fmt_value(row.value, info.unit, lang), y0=int(row.baseline_year), y1=int(row.value_year))
 
 
@@ -120,8 +127,7 @@ def assess(prog: pd.DataFrame, lang: str = "vi", milestone: int = 2020) -> tuple
     short = short.assign(o=short.status.map(order)).sort_values(["o", "gap"], ascending=[True, False])
     shortcomings = [result_sentence(r, lang) for r in short.itertuples()]
     away = p[p.pace == "moving_away"]
-    shortcomings += [t("sentence_moving_away", lang, name=_short_name(load_catalogue().for_strategy("2011-2020")
-                                                                      .set_index("id").loc[r.indicator, f"name_{lang}"]))
+    shortcomings += [t("sentence_moving_away", lang, name=_short_name(_info(r.indicator).name[lang]))
                      for r in away.itertuples()]
     return results, improvements, shortcomings
 

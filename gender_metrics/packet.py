@@ -19,10 +19,10 @@ from .catalogue import load_catalogue
 from .forms import safe_text
 from .i18n import fmt_value, t
 from .narrative import op_text
+from .report import source_text
 from .units import load_units, unit_label
 
 HEADER_ROW = 4
-FORMULA_START = ("=", "+", "-", "@")
 _THIN = Side(style="thin", color="999999")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="top")
@@ -86,7 +86,7 @@ def _unit_sheet(wb: Workbook, code: str, prog: pd.DataFrame, lang: str, sample: 
                        if r is not None else ["", ""])
         last = m.get(2020) or m.get(2015)
         values += [t("status_" + last.status, lang) if last is not None else "",
-                   last.source if last is not None and isinstance(last.source, str) else ""]
+                   source_text(last.source, lang) if last is not None else ""]
         for j, v in enumerate(values, start=1):
             c = ws.cell(row, j, safe_text(v))
             c.border, c.alignment = _BOX, _WRAP

@@ -254,7 +254,8 @@ def progress(observations: pd.DataFrame, catalogue: Catalogue | None = None) -> 
     ga, gr, pace = stats.pace_class(baseline, v, baseline_year, vy, target, milestone, op, target_high=target_high)
     nodata = np.isin(status, ["no_data", "not_collected"])
     pace = np.where(nodata, "not_computed", pace).astype(object)
-    pr = np.where(np.isfinite(pr) & (pace != "target_met"), pr, np.nan)
+    # the share of the distance travelled means nothing when the baseline already met the target
+    pr = np.where(np.isfinite(pr) & ~_meets(baseline, op, target, target_high), pr, np.nan)
     with np.errstate(invalid="ignore"):
         differs = ~np.isnan(vd.astype(float)) & (np.abs(v - vd.astype(float)) > AGGREGATE_TOLERANCE * np.abs(vd.astype(float)))
     note = np.full(len(rows), "", dtype=object)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from functools import cached_property, lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -48,6 +49,21 @@ CSS = """
 
 
 
+
+
+def source_text(source, lang: str) -> str:
+    """A source for display: a form cell as is; the district aggregate in the report's language."""
+    if not isinstance(source, str):
+        return ""
+    m = re.fullmatch(r"sum of (\d+) districts", source)
+    return t("source_sum", lang, n=int(m.group(1))) if m else source
+
+
+def quality_detail(r, lang: str) -> str:
+    """The reason a value is flagged, in the report's language (the table keeps the score)."""
+    m = re.search(r"(\d+(?:\.\d+)?)", str(r.detail))
+    x = float(m.group(1)) if m else float("nan")
+    return t(f"quality_{r.check}", lang, x=fmt_number(x, 1, lang))
 
 
 def _e(x) -> str:
@@ -223,7 +239,7 @@ class UnitReport:
                 cells += [f"<td class='num'>{_e(tv)}{mark}</td>", f"<td class='num'>{res}</td>",
                           f"<td class='st-{r.status}'>{_e(t('status_' + r.status, L))}</td>"]
             last = g.iloc[-1]
-            src = last.source if isinstance(last.source, str) else ""
+            src = source_text(last.source, L)
             cells += [f"<td>{_e(t('pace_' + last.pace, L))}</td>", f"<td class='small'>{_e(src)}</td>"]
             rows.append("<tr>" + "".join(cells) + "</tr>")
         foot = f"<p class='small'>{_e(t('unverified_mark', L))}</p>" if unverified else ""
@@ -296,8 +312,7 @@ class UnitReport:
     def targets_table(self) -> HTML:
         """The unit's proposed 2021-2030 targets beside the national ones (Resolution 28/NQ-CP)."""
         L = self.lang
-        prop = load_table("proposed_targets", self.processed_dir)
-        prop = prop[prop.unit == self.unit]
+        prop = self.proposed[self.proposed.unit == self.unit]
         cat = self.catalogue.for_strategy("2021-2030").set_index("id")
         tg = self.catalogue.targets[self.catalogue.targets.strategy == "2021-2030"]
         head = [t("col_id", L), t("col_indicator", L), t("col_unit", L),
@@ -381,7 +396,9 @@ class UnitReport:
         hist = hist[(hist.indicator == pred) & (hist.breakdown == "")] if pred else hist.iloc[0:0]
         years = pd.DataFrame({"unit": self.unit, "indicator": indicator, "year": range(2021, 2031),
                               "value": self.catalogue.targets.query("strategy == '2021-2030' and id == @indicator").value.iloc[-1]})
-        band = feasibility(self.obs, years, self.catalogue) if pred else pd.DataFrame(columns=["year"])
+        # only the predecessor's observations: the fit of one series, not of the whole table
+        band = (feasibility(self.obs[self.obs.indicator == pred], years, self.catalogue) if pred
+                else pd.DataFrame(columns=["year"]))
         band = band[band.unit == self.unit] if len(band) else band
         tg = self.catalogue.targets
         national = tg[(tg.strategy == "2021-2030") & (tg.id == indicator)][["year", "value"]]
@@ -469,11 +486,11 @@ class UnitReport:
         for u in units.itertuples():
             if u.code in subs.index:
                 r = subs.loc[u.code]
-                st = "on_time" if r.on_time else "late"
+                st = "unknown" if pd.isna(r.submitted) else ("on_time" if r.on_time else "late")
                 date, comp = fmt_date(r.submitted, L), fmt_percent(100 * r.completeness, L)
             else:
                 st, date, comp = "missing", "–", "–"
-            cls = {"on_time": "achieved", "late": "inconclusive", "missing": "not_achieved"}[st]
+            cls = {"on_time": "achieved", "late": "inconclusive", "missing": "not_achieved", "unknown": "no_data"}[st]
             rows.append(f"<tr><td>{_e(unit_label(u.code, L))}</td><td>{_e(date)}</td><td class='st-{cls}'>"
                         f"{_e(t('status_' + st, L))}</td><td class='num'>{_e(comp)}</td>"
                         f"<td class='num'>{int(flags.get(u.code, 0))}</td></tr>")
@@ -492,7 +509,7 @@ class UnitReport:
         rows = "".join(
             f"<tr><td>{_e(unit_label(r.unit, L))}</td><td>{_e(r.indicator)}</td><td>{r.year}</td>"
             f"<td class='num'>{_e(fmt_number(r.value, 1, L))}</td><td>{_e(t('check_' + r.check, L))}</td>"
-            f"<td class='small'>{_e(r.detail)}</td><td class='small'>{_e(r.source)}</td></tr>" for r in q.itertuples())
+            f"<td class='small'>{_e(quality_detail(r, L))}</td><td class='small'>{_e(r.source)}</td></tr>" for r in q.itertuples())
         head = [t("col_unit_name", L), t("col_id", L), t("col_year", L), t("col_value", L), t("col_check", L),
                 t("col_detail", L), t("col_source", L)]
         body = ("<table class='gmt'><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>"

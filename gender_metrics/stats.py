@@ -311,6 +311,15 @@ def pace_class(
         # Target the required growth aims at: the band edge on the side x0 lies for "between".
         goal = np.where(is_between & (a0 > tvh), tvh, tv)
     met &= np.isfinite(a0)
+    # met at the start but no longer met: the indicator moved away from a target it had reached
+    with np.errstate(invalid="ignore"):
+        met_now = np.select(
+            [ops == ">=", ops == ">", ops == "<=", ops == "<", is_between],
+            [at >= tv, at > tv, at <= tv, at < tv, (at >= tv) & (at <= tvh)],
+            default=False,
+        )
+    lost = met & np.isfinite(at) & ~met_now
+    met &= ~lost
     band_missing = is_between & ~np.isfinite(tvh)
 
     g_a, _ = cagr(a0, at, yt - y0)
@@ -321,8 +330,8 @@ def pace_class(
         rr = g_a / np.where(g_r == 0, np.nan, g_r)
     ok = np.isfinite(rr) & (ops != "") & ~band_missing
     pace = np.select(
-        [met, ok & (rr >= RR_SIGNIFICANT), ok & (rr >= RR_MODERATE), ok & (rr >= 0), ok & (rr < 0)],
-        ["target_met", "significant", "moderate", "insufficient", "moving_away"],
+        [lost, met, ok & (rr >= RR_SIGNIFICANT), ok & (rr >= RR_MODERATE), ok & (rr >= 0), ok & (rr < 0)],
+        ["moving_away", "target_met", "significant", "moderate", "insufficient", "moving_away"],
         default="not_computed",
     ).astype(object)
     return g_a, g_r, pace

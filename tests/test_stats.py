@@ -290,8 +290,9 @@ def test_pace_target_already_met_at_t0():
     x0 = [150, 146.41, 146.41, 120, 131.22, 131.22, 105]
     op = [">=", ">=", ">", "<=", "<=", "<", "between"]
     target = [146.41, 146.41, 146.41, 131.22, 131.22, 131.22, 100]
+    xt = [160, 160, 160, 125, 125, 125, 106]  # each still meets its target at t (where it met at t0)
     g_a, g_r, pace = pace_class(
-        x0, 160, 2015, 2017, target, 2019, op, target_high=[np.nan] * 6 + [110]
+        x0, xt, 2015, 2017, target, 2019, op, target_high=[np.nan] * 6 + [110]
     )
     # 150 >= 146.41 met; 146.41 >= 146.41 met; 146.41 > 146.41 not met and CAGR_r = 0
     # -> not_computed; 120 <= 131.22 met; 131.22 <= 131.22 met; 131.22 < 131.22 not met,
@@ -306,6 +307,14 @@ def test_pace_target_already_met_at_t0():
         "target_met",
     ]
     assert np.isnan(g_r[[0, 1, 3, 4, 6]]).all()
+
+
+def test_pace_target_met_at_t0_but_lost_since_is_moving_away():
+    # 120 <= 131.22 met in 2015, 140 > 131.22 in 2017: no longer met -> moving away;
+    # 105 in [100, 110] in 2015, 115 above the band in 2017 -> moving away
+    _, g_r, pace = pace_class([120, 105], [140, 115], 2015, 2017, [131.22, 100], 2019, ["<=", "between"],
+                              target_high=[np.nan, 110])
+    assert pace.tolist() == ["moving_away", "moving_away"]
 
 
 def test_pace_between_band():

@@ -68,7 +68,7 @@ def fmt_value(x, unit: str, lang: str = "vi", *, compact: bool = False) -> str:
 
 
 def fmt_date(d, lang: str = "vi") -> str:
-    if d is None:
+    if d is None or (not isinstance(d, str) and d != d):  # None, NaN, NaT
         return "–"
     if isinstance(d, dt.datetime):
         d = d.date()

@@ -66,6 +66,19 @@ def _file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@functools.lru_cache(maxsize=1)
+def code_fingerprint(package_dir: Path | None = None) -> str:
+    """A hash of the package's own files (code, catalogue, texts, shipped data): a report depends on
+    its targets and wording as much as on the data, so editing the catalogue reruns the reports."""
+    root = package_dir or Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*")):
+        if f.is_file() and f.suffix in (".py", ".yaml", ".csv", ".tpl", ".j2", ".css", ".json") \
+                and "__pycache__" not in f.parts:
+            h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
 def plan(units: list[str] | None = None, kinds: list[str] | None = None, *, lang: str = "vi",
          processed_dir: Path | str | None = None, out_dir: Path | str | None = None) -> list[Job]:
     """The jobs to run, validated: unknown units, kinds or languages raise ValueError before any kernel."""
@@ -94,8 +107,8 @@ def plan(units: list[str] | None = None, kinds: list[str] | None = None, *, lang
         if not nb.exists():
             raise FileNotFoundError(f"notebook {nb} not found")
         job = Job(code, kind, str(nb), lang, str(processed), str(out))
-        job.key = hashlib.sha256(json.dumps([manifest["data_hash"], _file_hash(nb), code, lang,
-                                             package_version()]).encode()).hexdigest()
+        job.key = hashlib.sha256(json.dumps([manifest["data_hash"], _file_hash(nb), code, kind, lang,
+                                             package_version(), code_fingerprint()]).encode()).hexdigest()
         jobs.append(job)
     _check_parameters({j.notebook for j in jobs})
     return jobs

@@ -25,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--raw", type=Path, default=None, help="folder of filled forms (default data/raw)")
     s.add_argument("--processed", type=Path, default=None, help="output folder (default data/processed)")
     s.add_argument("--strict", action="store_true", help="exit 1 if any cell or file was rejected")
+    s.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the reasons and the summary")
 
     s = sub.add_parser("progress", help="progress table against the 2015/2020 targets")
     s.add_argument("--level", choices=LEVELS, default="all")
@@ -60,7 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _COMMANDS[args.command](args)
     except (ValueError, FileNotFoundError) as exc:  # UnitError is a ValueError
-        print(f"gender-metrics {args.command}: {exc}", file=sys.stderr)
+        from .units import UnitError
+
+        text = exc.text(getattr(args, "lang", "vi")) if isinstance(exc, UnitError) else exc
+        print(f"gender-metrics {args.command}: {text}", file=sys.stderr)
         return 2
 
 
@@ -86,7 +90,7 @@ def _ingest(args) -> int:
     from .ingest import IngestError, ingest
 
     try:
-        result = ingest(args.raw, args.processed, strict=args.strict, progress=sys.stderr.isatty())
+        result = ingest(args.raw, args.processed, strict=args.strict, progress=sys.stderr.isatty(), lang=args.lang)
     except IngestError as exc:
         print(exc)
         return 1
@@ -155,6 +159,9 @@ def _feasibility(args) -> int:
 
 def _run(args) -> int:
     from .batch import BatchLocked, plan, run
+    from .i18n import t
+
+    L = args.lang
 
     jobs = plan(args.unit, args.kind, lang=args.lang, processed_dir=args.processed, out_dir=args.out)
     try:
@@ -164,17 +171,18 @@ def _run(args) -> int:
         print(f"gender-metrics run: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("gender-metrics run: interrupted; finished reports are kept, none is half-written", file=sys.stderr)
+        print(f"gender-metrics run: {t('run_interrupted', L)}", file=sys.stderr)
         return 130
     failed = [r for r in results if r.status == "failed"]
     width = max((len(r.label) for r in results), default=10)
-    print(f"{'unit':<{width}}  {'kind':<9} {'status':<8} {'seconds':>7}  report")
+    col = {k: t(f"run_col_{k}", L) for k in ("unit", "kind", "status", "seconds", "report")}
+    print(f"{col['unit']:<{width}}  {col['kind']:<11} {col['status']:<8} {col['seconds']:>7}  {col['report']}")
     for r in results:
         where = r.html if r.status != "failed" else f"{r.notebook}  {r.error}"
-        print(f"{r.label:<{width}}  {r.kind:<9} {r.status:<8} {r.seconds:7.1f}  {where}")
+        print(f"{r.label:<{width}}  {r.kind:<11} {t(f'run_status_{r.status}', L):<8} {r.seconds:7.1f}  {where}")
     out = Path(jobs[0].out_dir) if jobs else None
     ok = sum(r.status != "failed" for r in results)
-    print(f"{ok}/{len(results)} reports ready; index: {out / 'index.html' if out else '-'}")
+    print(t("run_ready", L, ok=ok, total=len(results), index=out / "index.html" if out else "-"))
     return 1 if failed else 0
 
 

@@ -36,8 +36,9 @@ from openpyxl import load_workbook
 
 from . import forms as F
 from .catalogue import indicator_info, load_catalogue
+from .i18n import LANGS, t
 from .parse import clean_text, parse_date, parse_number
-from .units import UnitError, fold, load_units, resolve_unit
+from .units import UnitError, fold, load_units, resolve_unit, unit_label
 
 ACCEPTED, REJECTED, IGNORED = "accepted", "rejected", "ignored"
 REPORT_COLUMNS = ["file", "sheet", "cell", "value", "status", "reason"]
@@ -74,6 +75,10 @@ class FormRead:
     targets: list = field(default_factory=list)      # (indicator, year, value, cell ref)
     texts: list = field(default_factory=list)        # (section, indicator, text, cell ref)
     error: str | None = None
+    lang: str = "vi"                                  # language of the reasons
+
+    def t(self, key: str, /, **kw) -> str:
+        return t(key, self.lang, **kw)
 
     def mark(self, cell: Cell | None, status: str, reason: str = "") -> None:
         if cell is None:
@@ -101,7 +106,7 @@ def _blank(v) -> bool:
 _CORRUPT = Exception
 
 
-def read_cells(path: Path) -> tuple[list[Cell], list[str]]:
+def read_cells(path: Path, lang: str = "vi") -> tuple[list[Cell], list[str]]:
     """Every non-empty cell of every sheet, formulas replaced by their cached values where present.
 
     Raises ValueError with a plain reason when the file is not a readable workbook.
@@ -109,14 +114,13 @@ def read_cells(path: Path) -> tuple[list[Cell], list[str]]:
     with open(path, "rb") as fh:
         head = fh.read(8)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ValueError("the workbook is encrypted (password-protected) or in the old .xls format; "
-                         "save it as an unprotected .xlsx workbook")
+        raise ValueError(t("in_encrypted", lang))
     if not head.startswith(b"PK"):
-        raise ValueError("not an Excel workbook (.xlsx): the file is not a zip package")
+        raise ValueError(t("in_not_zip", lang))
     try:
         wb = load_workbook(path, read_only=True, data_only=False)
     except _CORRUPT as exc:
-        raise ValueError(f"the workbook is corrupt and cannot be opened ({type(exc).__name__}: {exc})") from exc
+        raise ValueError(t("in_corrupt_open", lang, error=f"{type(exc).__name__}: {exc}")) from exc
     cells, formula_sheets = [], set()
     try:
         sheetnames = list(wb.sheetnames)
@@ -134,7 +138,7 @@ def read_cells(path: Path) -> tuple[list[Cell], list[str]]:
                     pct = "%" in str(getattr(c, "number_format", "") or "")
                     cells.append(Cell(ws.title, c.coordinate, c.row, c.column, v, is_f, pct))
     except _CORRUPT as exc:
-        raise ValueError(f"the workbook is corrupt and cannot be read ({type(exc).__name__}: {exc})") from exc
+        raise ValueError(t("in_corrupt_read", lang, error=f"{type(exc).__name__}: {exc}")) from exc
     finally:
         wb.close()
     if formula_sheets:  # second pass only for workbooks that have formulas: their cached values
@@ -151,7 +155,7 @@ def read_cells(path: Path) -> tuple[list[Cell], list[str]]:
             finally:
                 wb.close()
         except _CORRUPT as exc:
-            raise ValueError(f"the workbook is corrupt and cannot be read ({type(exc).__name__}: {exc})") from exc
+            raise ValueError(t("in_corrupt_read", lang, error=f"{type(exc).__name__}: {exc}")) from exc
         for cell in cells:
             if cell.formula:
                 cell.value = cached.get((cell.sheet, cell.ref), cell.value)
@@ -173,11 +177,12 @@ def _formula_without_value(cell: Cell) -> bool:
     return cell.formula and (cell.value is None or (isinstance(cell.value, str) and cell.value.startswith("=")))
 
 
-def read_form(path: Path, rel: str) -> FormRead:
-    """Read one filled form into records and a per-cell report (nothing is dropped silently)."""
-    out = FormRead(file=rel)
+def read_form(path: Path, rel: str, lang: str = "vi") -> FormRead:
+    """Read one filled form into records and a per-cell report (nothing is dropped silently);
+    the reasons are written in ``lang``."""
+    out = FormRead(file=rel, lang=lang)
     try:
-        cells, sheetnames = read_cells(path)
+        cells, sheetnames = read_cells(path, lang)
     except ValueError as exc:
         out.error = str(exc)
         out.mark(None, REJECTED, str(exc))
@@ -188,8 +193,7 @@ def read_form(path: Path, rel: str) -> FormRead:
 
     missing = [s for s in (F.SHEET_ID, F.SHEET_IND) if s not in sheetnames]
     if missing:
-        reason = (f"not a gender_metrics report form: sheet(s) {', '.join(map(repr, missing))} missing "
-                  f"(found {', '.join(map(repr, sheetnames))})")
+        reason = out.t("in_not_a_form", missing=", ".join(map(repr, missing)), found=", ".join(map(repr, sheetnames)))
         out.error = reason
         for c in cells:
             out.mark(c, REJECTED, reason)
@@ -203,7 +207,7 @@ def read_form(path: Path, rel: str) -> FormRead:
             if name == F.SHEET_ID:
                 continue
             for c in sheet_cells:
-                out.mark(c, REJECTED, f"the unit of this form is not identified ({out.error}); value not used")
+                out.mark(c, REJECTED, out.t("in_unit_not_identified", why=out.error))
         return out
     for name, sheet_cells in by_sheet.items():
         if name == F.SHEET_ID:
@@ -211,7 +215,7 @@ def read_form(path: Path, rel: str) -> FormRead:
         reader = _SHEET_READERS.get(name)
         if reader is None:
             for c in sheet_cells:
-                out.mark(c, IGNORED, f"sheet {name!r} is not part of the form")
+                out.mark(c, IGNORED, out.t("in_sheet_not_in_form", name=repr(name)))
         else:
             reader(out, sheet_cells)
     return out
@@ -222,14 +226,14 @@ def _read_ident(out: FormRead, cells: list[Cell]) -> None:
     found = {}
     for c in cells:
         if c.col == 1 or c.row < min(rows):
-            out.mark(c, IGNORED, "label")
+            out.mark(c, IGNORED, out.t("in_label"))
             continue
         key = rows.get(c.row) if c.col == 2 else None
         if key is None:
-            out.mark(c, REJECTED, "outside the identification fields (column B, rows 3-9); not read")
+            out.mark(c, REJECTED, out.t("in_outside_ident"))
             continue
         if _formula_without_value(c):
-            out.mark(c, REJECTED, "formula without a cached value (save the workbook in Excel first)")
+            out.mark(c, REJECTED, out.t("in_formula_no_value"))
             continue
         found[key] = c
     code_cell, name_cell = found.get("code"), found.get("name")
@@ -241,17 +245,17 @@ def _read_ident(out: FormRead, cells: list[Cell]) -> None:
             unit = resolve_unit(clean_text(cell.value))
             break
         except UnitError as exc:
-            problem = f"{F.SHEET_ID}!{cell.ref}: {exc}"
+            problem = f"{F.SHEET_ID}!{cell.ref}: {exc.text(out.lang)}"
             if cell is code_cell:
                 code_problem = problem
     if unit is None:
-        out.error = problem or f"the unit code ({F.SHEET_ID}!B3) and name (B4) are empty"
+        out.error = problem or out.t("in_ident_empty", sheet=F.SHEET_ID)
         for c in found.values():
             out.mark(c, REJECTED, out.error)
         return
     u = _unit_row(unit)
     if u.level not in ("district", "sector"):
-        out.error = f"{F.SHEET_ID}!B3: unit {unit} ({u.name_vi}) does not send a form; expected a district or department"
+        out.error = out.t("in_not_a_reporting_unit", sheet=F.SHEET_ID, unit=unit, name=u.name_vi)
         for c in found.values():
             out.mark(c, REJECTED, out.error)
         return
@@ -259,13 +263,13 @@ def _read_ident(out: FormRead, cells: list[Cell]) -> None:
     out.ident = {"unit": unit}
     for key, c in found.items():
         if key == "submitted":
-            d, why = parse_date(c.value)
+            d, why = parse_date(c.value, out.lang)
             if why:
-                out.mark(c, REJECTED, why + "; timeliness unknown")
+                out.mark(c, REJECTED, out.t("in_timeliness_unknown", why=why))
                 continue
             out.ident[key] = d
         elif key == "code" and code_problem:
-            out.mark(c, REJECTED, f"{code_problem}; the unit was identified from its name in B4")
+            out.mark(c, REJECTED, out.t("in_code_problem", problem=code_problem))
             continue
         elif key == "code" and name_cell is not None:
             # both present: they must name the same unit
@@ -274,7 +278,7 @@ def _read_ident(out: FormRead, cells: list[Cell]) -> None:
             except UnitError:
                 other = unit
             if other != unit:
-                out.mark(c, ACCEPTED, f"unit name in B4 names {other}; the code {unit} was used")
+                out.mark(c, ACCEPTED, out.t("in_name_mismatch", other=other, unit=unit))
                 out.ident[key] = unit
                 continue
             out.ident[key] = unit
@@ -309,46 +313,46 @@ def _read_indicators(out: FormRead, cells: list[Cell]) -> None:
     repeated: dict[tuple[str, int, str], list[Cell]] = {}
     for c in cells:
         if c.row <= F.HEADER_ROW or c.col in (2, 3, 4, 5):
-            out.mark(c, IGNORED, "label")
+            out.mark(c, IGNORED, out.t("in_label"))
             continue
         key = row_key.get(c.row)
         if c.col == 1:
             if key in keys:
-                out.mark(c, IGNORED, "row key")
+                out.mark(c, IGNORED, out.t("in_row_key"))
             else:
-                out.mark(c, REJECTED, f"row key {key!r} is not in the template of unit {out.unit}; "
-                                      "the row's values were not read")
+                out.mark(c, REJECTED, out.t("in_row_not_in_template", key=repr(key), unit=out.unit))
             continue
         if key not in keys:
             ind = (key or "").split("|")[0]
-            why = (f"indicator {ind} is not reported by unit {out.unit} (not in its form)" if ind in cat
-                   else "row is not part of the template (no valid key in column A)")
+            why = (out.t("in_indicator_not_of_unit", indicator=ind, unit=out.unit) if ind in cat
+                   else out.t("in_row_no_key"))
             out.mark(c, REJECTED, why)
             continue
         fr = keys[key]
         if c.col == F.NOTE_COL:
             out.texts.append(("indicator_note", fr.indicator, clean_text(c.value), f"{sheet}!{c.ref}"))
-            out.mark(c, ACCEPTED, "note")
+            out.mark(c, ACCEPTED, out.t("in_note"))
             continue
         if c.col > F.NOTE_COL:
-            out.mark(c, REJECTED, "outside the form's columns (after the notes column); not read")
+            out.mark(c, REJECTED, out.t("in_after_note_col"))
             continue
         header = col_year.get(c.col)
-        year, _ = parse_number(header, whole=True) if header is not None else (None, None)
+        year, _ = parse_number(header, whole=True, lang=out.lang) if header is not None else (None, None)
         if year is None or not 2010 <= year <= 2020:
-            out.mark(c, REJECTED, f"column header {header!r} is not a year 2010-2020; value not used")
+            out.mark(c, REJECTED, out.t("in_header_not_year", header=repr(header)))
             continue
         if _formula_without_value(c):
-            out.mark(c, REJECTED, "formula without a cached value (open and save the workbook in Excel, "
-                                  "or type the number)")
+            out.mark(c, REJECTED, out.t("in_formula_no_value"))
             continue
         ind = cat[fr.indicator]
-        x, why = parse_number(_typed(c), whole=fr.part in ("num", "den"))
+        x, why = parse_number(_typed(c), whole=fr.part in ("num", "den"), lang=out.lang)
         if why:
-            out.mark(c, REJECTED, f"{why} ({F.PART_LABELS[fr.part]} of indicator {fr.indicator}, {int(year)})")
+            out.mark(c, REJECTED, out.t("in_cell_context", why=why, part=out.t(f"part_{fr.part}"),
+                                        indicator=fr.indicator, year=int(year)))
             continue
         if fr.part == "value" and ind["unit"] == "%" and ind["kind"] != "value" and x > 100:
-            out.mark(c, REJECTED, f"{_show(_typed(c))} is a percentage above 100 (indicator {fr.indicator}, {int(year)})")
+            out.mark(c, REJECTED, out.t("in_percent_above_100", raw=_show(_typed(c)), indicator=fr.indicator,
+                                        year=int(year)))
             continue
         k = (fr.indicator, int(year), fr.part)
         if k in pending or k in repeated:   # a repeated row key or year column: two cells, one slot
@@ -356,8 +360,8 @@ def _read_indicators(out: FormRead, cells: list[Cell]) -> None:
             continue
         pending[k] = {"cell": c, "x": x}
     for (ind_id, year, part), dup in repeated.items():
-        why = (f"{len(dup)} cells ({', '.join(d.ref for d in dup)}) give the {F.PART_LABELS[part]} of indicator "
-               f"{ind_id}, {year} (a repeated row key or year column); none used")
+        why = out.t("in_repeated", n=len(dup), refs=", ".join(d.ref for d in dup), part=out.t(f"part_{part}").lower(),
+                    indicator=ind_id, year=year)
         for d in dup:
             out.mark(d, REJECTED, why)
     # cross-cell rules: a share's numerator cannot exceed its denominator
@@ -366,8 +370,8 @@ def _read_indicators(out: FormRead, cells: list[Cell]) -> None:
             continue
         den = pending.get((ind_id, year, "den"))
         if den is not None and item["x"] > den["x"]:
-            why = (f"numerator {_fmt(item['x'])} ({item['cell'].ref}) is above its denominator "
-                   f"{_fmt(den['x'])} ({den['cell'].ref}) for indicator {ind_id}, {year}; both not used")
+            why = out.t("in_num_above_den", num=_fmt(item["x"]), num_ref=item["cell"].ref, den=_fmt(den["x"]),
+                        den_ref=den["cell"].ref, indicator=ind_id, year=year)
             for k in ((ind_id, year, "num"), (ind_id, year, "den")):
                 out.mark(pending.pop(k)["cell"], REJECTED, why)
     for (ind_id, year, part), item in pending.items():
@@ -385,29 +389,29 @@ def _read_targets(out: FormRead, cells: list[Cell]) -> None:
     years = {F.TARGET_COLS["proposed_2025"]: 2025, F.TARGET_COLS["proposed_2030"]: 2030}
     for c in cells:
         if c.row <= F.HEADER_ROW or c.col in (2, 3, 4, F.TARGET_COLS["national_2025"], F.TARGET_COLS["national_2030"]):
-            out.mark(c, IGNORED, "label")
+            out.mark(c, IGNORED, out.t("in_label"))
             continue
         key = row_key.get(c.row)
         if c.col == 1:
             out.mark(c, IGNORED if key in ids else REJECTED,
-                     "row key" if key in ids else f"indicator {key!r} is not in the 2021-2030 form of unit {out.unit}")
+                     out.t("in_row_key") if key in ids else out.t("in_target_not_of_unit", key=repr(key), unit=out.unit))
             continue
         if key not in ids:
-            out.mark(c, REJECTED, "row is not part of the template (no valid 2021-2030 indicator in column A)")
+            out.mark(c, REJECTED, out.t("in_target_row_no_key"))
             continue
         if c.col == F.TARGET_COLS["note"]:
             out.texts.append(("target_note", key, clean_text(c.value), f"{F.SHEET_TGT}!{c.ref}"))
-            out.mark(c, ACCEPTED, "note")
+            out.mark(c, ACCEPTED, out.t("in_note"))
             continue
         if c.col not in years:
-            out.mark(c, REJECTED, "outside the form's columns; not read")
+            out.mark(c, REJECTED, out.t("in_outside_columns"))
             continue
         if _formula_without_value(c):
-            out.mark(c, REJECTED, "formula without a cached value")
+            out.mark(c, REJECTED, out.t("in_formula_no_value"))
             continue
-        x, why = parse_number(_typed(c), whole=False)
+        x, why = parse_number(_typed(c), whole=False, lang=out.lang)
         if why:
-            out.mark(c, REJECTED, f"{why} (proposed {years[c.col]} target of indicator {key})")
+            out.mark(c, REJECTED, out.t("in_target_context", why=why, year=years[c.col], indicator=key))
             continue
         out.targets.append((key, years[c.col], x, f"{F.SHEET_TGT}!{c.ref}"))
         out.mark(c, ACCEPTED)
@@ -418,18 +422,18 @@ def _read_texts(out: FormRead, cells: list[Cell]) -> None:
     row_key = {c.row: clean_text(c.value) for c in cells if c.col == 1 and c.row > F.HEADER_ROW}
     for c in cells:
         if c.row <= F.HEADER_ROW or c.col == 2:
-            out.mark(c, IGNORED, "label")
+            out.mark(c, IGNORED, out.t("in_label"))
             continue
         key = row_key.get(c.row)
         if c.col == 1:
             out.mark(c, IGNORED if key in sections else REJECTED,
-                     "row key" if key in sections else f"unknown section key {key!r}")
+                     out.t("in_row_key") if key in sections else out.t("in_unknown_section", key=repr(key)))
             continue
         if key not in sections or c.col != 3:
-            out.mark(c, REJECTED, "outside the assessment fields (column C of the section rows); not read")
+            out.mark(c, REJECTED, out.t("in_outside_sections"))
             continue
         if _formula_without_value(c):
-            out.mark(c, REJECTED, "formula without a cached value")
+            out.mark(c, REJECTED, out.t("in_formula_no_value"))
             continue
         out.texts.append((key, None, clean_text(c.value), f"{F.SHEET_TXT}!{c.ref}"))
         out.mark(c, ACCEPTED)
@@ -437,7 +441,7 @@ def _read_texts(out: FormRead, cells: list[Cell]) -> None:
 
 def _read_help(out: FormRead, cells: list[Cell]) -> None:
     for c in cells:
-        out.mark(c, IGNORED, "instructions")
+        out.mark(c, IGNORED, out.t("in_instructions"))
 
 
 _SHEET_READERS = {F.SHEET_HELP: _read_help, F.SHEET_IND: _read_indicators, F.SHEET_TGT: _read_targets,
@@ -520,30 +524,35 @@ class IngestResult:
     observations: pd.DataFrame
     submissions: pd.DataFrame
     data_hash: str
+    lang: str = "vi"
 
     @property
     def counts(self) -> dict[str, int]:
         return self.report.status.value_counts().reindex([ACCEPTED, REJECTED, IGNORED], fill_value=0).to_dict()
 
-    def summary(self) -> str:
+    def summary(self, lang: str | None = None) -> str:
+        """What a secretariat officer needs after an ingest, in ``lang`` (default: the run's language)."""
+        L = lang or self.lang
         c = self.counts
-        lines = [f"{self.files} file(s) read, {len(self.units)} unit(s) identified; cells: "
-                 f"{c[ACCEPTED]} accepted, {c[REJECTED]} rejected, {c[IGNORED]} ignored (labels)."]
+        lines = [t("in_sum_counts", L, files=self.files, units=len(self.units), accepted=c[ACCEPTED],
+                   rejected=c[REJECTED], ignored=c[IGNORED])]
         rej = self.report[self.report.status == REJECTED]
         if not rej.empty:
             reasons = rej.reason.str.replace(r"'[^']*'|\d+(\.\d+)?", "…", regex=True)
-            lines.append("Commonest reasons for rejection:")
+            lines.append(t("in_sum_reasons", L))
             lines += [f"  {n:5d} × {r}" for r, n in Counter(reasons).most_common(5)]
         sub = self.submissions
         expected = load_units()
         expected = expected[expected.level.isin(["district", "sector"])]
-        missing = sorted(set(expected.code) - set(sub.unit))
+        missing = [c for c in expected.code if c not in set(sub.unit)]
         late = sub[sub.on_time.eq(False)]
         if missing:
-            lines.append("Missing forms: " + ", ".join(missing))
+            lines.append(t("in_sum_missing", L, units=", ".join(unit_label(u, L) for u in missing)))
         if not late.empty:
-            lines.append("Late forms: " + ", ".join(f"{u} ({d:%d/%m/%Y})" for u, d in zip(late.unit, late.submitted, strict=True)))
-        lines.append(f"Written to {self.processed_dir} (data hash {self.data_hash[:12]}).")
+            lines.append(t("in_sum_late", L, units=", ".join(
+                f"{unit_label(u, L)} ({d:%d/%m/%Y})" for u, d in zip(late.unit, late.submitted, strict=True))))
+        lines.append(t("in_sum_written", L, path=self.processed_dir, hash=self.data_hash[:12]))
+        lines.append(t("in_sum_report", L, path=Path(self.processed_dir) / "ingest_report.csv"))
         return "\n".join(lines)
 
 
@@ -575,9 +584,9 @@ def _resolve_duplicates(forms: list[FormRead]) -> None:
         keep = group[-1]
         when = keep.ident.get("submitted")
         for f in group[:-1]:
-            why = (f"superseded: unit {unit} also sent {keep.file} with a later submission date "
-                   f"({when:%d/%m/%Y})" if when and when != f.ident.get("submitted")
-                   else f"superseded: unit {unit} also sent {keep.file} (same or unknown date; the later file name was kept)")
+            why = (f.t("in_superseded_later", unit=unit, file=keep.file, date=f"{when:%d/%m/%Y}")
+                   if when and when != f.ident.get("submitted")
+                   else f.t("in_superseded_same", unit=unit, file=keep.file))
             for row in f.report:
                 if row["status"] == ACCEPTED:
                     row["status"], row["reason"] = REJECTED, why
@@ -609,15 +618,15 @@ def _write_atomic(processed: Path, tables: dict[str, pd.DataFrame], manifest: di
 PARALLEL_FROM = 40  # forms; below this a process pool costs more than it saves
 
 
-def _read_one(args: tuple[str, str]) -> FormRead:
-    return read_form(Path(args[0]), args[1])
+def _read_one(args: tuple[str, str, str]) -> FormRead:
+    return read_form(Path(args[0]), args[1], args[2])
 
 
-def _read_all(paths: list[Path], raw: Path, *, jobs: int | None, progress: bool) -> list[FormRead]:
+def _read_all(paths: list[Path], raw: Path, *, jobs: int | None, progress: bool, lang: str) -> list[FormRead]:
     """Read every form, in parallel processes when there are many (order kept)."""
     from tqdm import tqdm
 
-    work = [(str(p), p.relative_to(raw).as_posix()) for p in paths]
+    work = [(str(p), p.relative_to(raw).as_posix(), lang) for p in paths]
     n = jobs if jobs is not None else (os.cpu_count() or 1)
     bar = tqdm(total=len(work), desc="forms", unit="form", disable=not progress)
     if n <= 1 or len(work) < PARALLEL_FROM:
@@ -638,7 +647,7 @@ def _read_all(paths: list[Path], raw: Path, *, jobs: int | None, progress: bool)
 
 
 def ingest(raw_dir: Path | str | None = None, processed_dir: Path | str | None = None, *,
-           strict: bool = False, progress: bool = False, jobs: int | None = None) -> IngestResult:
+           strict: bool = False, progress: bool = False, jobs: int | None = None, lang: str = "vi") -> IngestResult:
     """Read every form under ``raw_dir`` and write the processed tables to ``processed_dir``.
 
     Adds the real national series (unit "VN") shipped with the package. With ``strict`` an
@@ -652,7 +661,9 @@ def ingest(raw_dir: Path | str | None = None, processed_dir: Path | str | None =
         raise FileNotFoundError(f"raw folder {raw} does not exist; put the filled forms (.xlsx) there")
     paths = sorted(p for p in raw.rglob("*") if p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm")
                    and not p.name.startswith("~$"))
-    forms = _read_all(paths, raw, jobs=jobs, progress=progress)
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
+    forms = _read_all(paths, raw, jobs=jobs, progress=progress, lang=lang)
     _resolve_duplicates(forms)
     kept = [f for f in forms if f.unit]
 
@@ -676,15 +687,14 @@ def ingest(raw_dir: Path | str | None = None, processed_dir: Path | str | None =
     quality = quality_flags(obs)
     tables = {"observations.parquet": obs, "narratives.parquet": narr, "proposed_targets.parquet": tg,
               "submissions.parquet": subs, "quality.parquet": quality, "ingest_report.csv": report}
-    data_hash = hashlib.sha256(pd.util.hash_pandas_object(obs.astype(str), index=False).to_numpy().tobytes()
-                               + pd.util.hash_pandas_object(narr.astype(str), index=False).to_numpy().tobytes()
-                               + pd.util.hash_pandas_object(tg.astype(str), index=False).to_numpy().tobytes()
-                               ).hexdigest()
+    # what the reports show: the data, the narratives, the proposals and who sent what when
+    data_hash = hashlib.sha256(b"".join(pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy().tobytes()
+                                        for df in (obs, narr, tg, subs))).hexdigest()
     manifest = {"data_hash": data_hash, "ingested_at": dt.datetime.now().isoformat(timespec="seconds"),
                 "raw_dir": str(raw), "forms": len(paths), "sample_units": sorted(subs.unit[subs["sample"]]),
                 "files": {}}
     _write_atomic(processed, tables, manifest)
-    result = IngestResult(processed, len(paths), sorted(f.unit for f in kept), report, obs, subs, data_hash)
+    result = IngestResult(processed, len(paths), sorted(f.unit for f in kept), report, obs, subs, data_hash, lang)
     if strict and (report.status == REJECTED).any():
         raise IngestError(result.summary())
     return result

@@ -1,7 +1,7 @@
 """Reading what people type into a form: numbers the Vietnamese way or the English way, dates.
 
-Each parser returns ``(value, None)`` or ``(None, reason)``; the reason is a Vietnamese-free,
-plain English sentence that ingest puts in the report beside the cell reference.
+Each parser returns ``(value, None)`` or ``(None, reason)``; the reason is a plain sentence in
+``lang`` (Vietnamese by default) that ingest puts in the report beside the cell reference.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+
+from .i18n import t
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _GROUPED_DOT = re.compile(r"^\d{1,3}(\.\d{3})+$")
@@ -21,7 +23,7 @@ def clean_text(value) -> str:
     return unicodedata.normalize("NFC", str(value)).strip()
 
 
-def parse_number(raw, *, whole: bool) -> tuple[float | None, str | None]:
+def parse_number(raw, *, whole: bool, lang: str = "vi") -> tuple[float | None, str | None]:
     """Parse a number cell. ``whole``: the column holds counts (whole numbers).
 
     Accepts 1234, "1.234", "1 234", "1,234" (thousands, in count columns), "35,2", "35.2",
@@ -29,20 +31,20 @@ def parse_number(raw, *, whole: bool) -> tuple[float | None, str | None]:
     is kept as information: ``35,2%`` gives 35.2.
     """
     if isinstance(raw, bool):
-        return None, f"{raw!r} is a yes/no value; expected a number"
+        return None, t("in_yesno", lang, raw=repr(raw))
     if isinstance(raw, int | float):
         x = float(raw)
     elif isinstance(raw, dt.date | dt.datetime | dt.time):
-        return None, f"a date ({raw}) in a number cell; expected a number"
+        return None, t("in_date_in_number", lang, raw=raw)
     else:
         text = _SPACES.sub("", clean_text(raw))
         percent = text.endswith("%")
         if percent:
             text = text[:-1]
             if whole:
-                return None, f"{raw!r} is a percentage in a column of counts; expected a whole number"
+                return None, t("in_percent_in_counts", lang, raw=repr(raw))
         if not text:
-            return None, f"{raw!r} is not a number"
+            return None, t("in_not_number", lang, raw=repr(raw))
         neg = text.startswith("-")
         body = text.lstrip("+-")
         if "." in body and "," in body:
@@ -55,18 +57,18 @@ def parse_number(raw, *, whole: bool) -> tuple[float | None, str | None]:
         else:
             body = body.replace(",", ".")
         if not _PLAIN.match(body):
-            return None, f"{raw!r} is not a number; expected {'a whole number' if whole else 'a number such as 35,2'}"
+            return None, t("in_not_number_whole" if whole else "in_not_number_decimal", lang, raw=repr(raw))
         x = float(body) * (-1 if neg else 1)
     if x != x or x in (float("inf"), float("-inf")):
-        return None, f"{raw!r} is not a finite number"
+        return None, t("in_not_finite", lang, raw=repr(raw))
     if x < 0:
-        return None, f"{raw!r} is negative; expected a number ≥ 0"
+        return None, t("in_negative", lang, raw=repr(raw))
     if whole and x != int(x):
-        return None, f"{raw!r} is not a whole number; a count must be whole"
+        return None, t("in_not_whole", lang, raw=repr(raw))
     return x, None
 
 
-def parse_date(raw) -> tuple[dt.date | None, str | None]:
+def parse_date(raw, lang: str = "vi") -> tuple[dt.date | None, str | None]:
     """A submission date: an Excel date, or text dd/mm/yyyy (also dd-mm-yyyy, dd.mm.yyyy, ISO)."""
     if isinstance(raw, dt.datetime):
         return raw.date(), None
@@ -82,4 +84,4 @@ def parse_date(raw) -> tuple[dt.date | None, str | None]:
             return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), None
     except ValueError:
         pass
-    return None, f"{raw!r} is not a date; expected dd/mm/yyyy"
+    return None, t("in_not_date", lang, raw=repr(raw))

@@ -31,7 +31,26 @@ _PREFIX_RE = re.compile(r"^(" + "|".join(sorted(map(re.escape, _PREFIXES), key=l
 
 
 class UnitError(ValueError):
-    """A unit name that matches no unit, or more than one; the message lists the candidates."""
+    """A unit name that matches no unit, or more than one; the message lists the candidates.
+
+    ``str(err)`` is Vietnamese; ``err.text("en")`` gives the English message.
+    """
+
+    def __init__(self, key: str, text: str = "", candidates: tuple[str, ...] = ()):
+        self.key, self.query, self.candidates = key, text, tuple(candidates)
+        super().__init__(self.text("vi"))
+
+    def __reduce__(self):
+        return (type(self), (self.key, self.query, self.candidates))
+
+    def text(self, lang: str = "vi") -> str:
+        from .i18n import t
+
+        listed = "; ".join(t("unit_candidate", lang, label=unit_label(c, lang), code=c) for c in self.candidates)
+        if self.key == "unit_unknown":
+            hint = t("unit_did_you_mean", lang, candidates=listed) if self.candidates else ""
+            return t("unit_unknown", lang, text=repr(self.query), hint=hint)
+        return t(self.key, lang, text=repr(self.query), candidates=listed)
 
 
 def fold(text: str) -> str:
@@ -86,11 +105,6 @@ def unit_label(code: str, lang: str = "vi") -> str:
     return u.name_en if u.level == "national" else f"{u.name_en} {u.type_en}"
 
 
-def _candidates(df: pd.DataFrame, codes) -> str:
-    sub = df[df.code.isin(codes)]
-    return "; ".join(f"{unit_label(c)} (code {c})" for c in sub.code)
-
-
 def resolve_unit(text: str) -> str:
     """The code of the unit that ``text`` names; raises :class:`UnitError` when none or several match.
 
@@ -107,7 +121,7 @@ def resolve_unit(text: str) -> str:
         return df.code[df.slug == raw.lower()].iloc[0]
     key = fold(raw)
     if not key:
-        raise UnitError("empty unit name; expected a district, department, 'Hà Tĩnh' (province) or a code")
+        raise UnitError("unit_empty", str(text))
     type_vi = None
     m = _PREFIX_RE.match(key)
     if m:
@@ -117,8 +131,6 @@ def resolve_unit(text: str) -> str:
     if len(hits) == 1:
         return hits.code.iloc[0]
     if len(hits) > 1:
-        raise UnitError(f"{text!r} is ambiguous: {_candidates(df, hits.code)}. "
-                        "Write the type (Huyện, Thị xã, Thành phố, Tỉnh) or the code.")
+        raise UnitError("unit_ambiguous", text, tuple(hits.code))
     choices = difflib.get_close_matches(key, list(names), n=3, cutoff=0.6)
-    hint = f" Did you mean: {_candidates(df, df.code[names.isin(choices)])}?" if choices else ""
-    raise UnitError(f"unknown unit {text!r}.{hint} Units are listed by gm.load_units().")
+    raise UnitError("unit_unknown", text, tuple(df.code[names.isin(choices)]))

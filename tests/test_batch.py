@@ -80,6 +80,46 @@ def test_changed_inputs_rerun_and_force(processed, tmp_path):
     assert "href='sector-so-tu-phap.html'" in index and "href='sector-so-tu-phap.en.html'" in index
 
 
+def test_catalogue_edit_changes_the_job_key(tmp_path):
+    import shutil
+
+    pkg = Path(batch.__file__).resolve().parent
+    copy = tmp_path / "pkg"
+    shutil.copytree(pkg, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = batch.code_fingerprint.__wrapped__(copy)
+    assert before == batch.code_fingerprint.__wrapped__(copy)  # stable
+    cat = copy / "catalogue" / "indicators_2011_2020.yaml"
+    text = cat.read_text(encoding="utf-8")
+    old = "  - year: 2020\n    op: '>='\n    value: 25\n"
+    assert old in text
+    cat.write_text(text.replace(old, old.replace("25", "30"), 1), encoding="utf-8")
+    assert batch.code_fingerprint.__wrapped__(copy) != before
+
+
+def test_job_key_covers_code_and_submissions(processed, tmp_path, monkeypatch, raw_dir):
+    import shutil
+
+    from openpyxl import load_workbook
+
+    from gender_metrics.forms import ID_FIELDS, SHEET_ID
+    from gender_metrics.ingest import ingest
+
+    key = plan(["440"], processed_dir=processed, out_dir=tmp_path)[0].key
+    monkeypatch.setattr(batch, "code_fingerprint", lambda: "edited catalogue")
+    assert plan(["440"], processed_dir=processed, out_dir=tmp_path)[0].key != key
+    monkeypatch.undo()
+    # only a submission date changes: the reports show timeliness, so the data hash changes
+    raw = tmp_path / "raw"
+    shutil.copytree(raw_dir, raw)
+    a = ingest(raw, tmp_path / "a").data_hash
+    wb = load_workbook(raw / "can-loc.xlsx")
+    row = next(r for r, key, _ in ID_FIELDS if key == "submitted")
+    wb[SHEET_ID].cell(row, 2).value = "30/04/2021"
+    wb.save(raw / "can-loc.xlsx")
+    b = ingest(raw, tmp_path / "b").data_hash
+    assert a != b
+
+
 def test_self_contained_report_embeds_plotly_once(processed, tmp_path):
     res = run(plan(["439"], processed_dir=processed, out_dir=tmp_path), n_jobs=1, progress=False, self_contained=True)
     html = (tmp_path / res[0].html).read_text(encoding="utf-8")
@@ -125,7 +165,7 @@ def test_ctrl_c_leaves_no_kernel_behind(processed, tmp_path):
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert "interrupted" in err
+    assert "đã dừng" in err  # Vietnamese by default
     time.sleep(1)
     assert _kernels_with(mark) == []
     assert not list(tmp_path.glob("*.tmp")) and not list((tmp_path / "notebooks").glob("*.tmp"))

@@ -140,7 +140,7 @@ def assert_base_kept(fr, *, but: tuple = ()) -> None:
 
 
 def read(path: Path):
-    return read_form(path, path.name)
+    return read_form(path, path.name, lang="en")
 
 
 def assert_unreadable(fr, fragment: str) -> None:
@@ -725,7 +725,7 @@ def test_two_forms_for_one_unit_keep_the_later_date(base_file, tmp_path):
     older_wb[F.SHEET_IND]["P5"] = 99
     older_wb.save(older)
     older_wb.close()
-    result = ingest(raw, tmp_path / "processed")
+    result = ingest(raw, tmp_path / "processed", lang="en")
     kept = "sua/huong-son (2).xlsx"
     obs = obs_of(result, UNIT)
     assert obs[("1.1a", 2015)].numerator == 13 and kept in obs[("1.1a", 2015)].source
@@ -747,7 +747,7 @@ def test_two_forms_same_date_keep_the_later_file_name(base_file, tmp_path):
     raw = tmp_path / "raw"
     make_form(base_file, raw, {F.SHEET_IND: {"K5": 13}}, name="a.xlsx")
     make_form(base_file, raw, {F.SHEET_IND: {"K5": 14}}, name="b.xlsx")
-    result = ingest(raw, tmp_path / "processed")
+    result = ingest(raw, tmp_path / "processed", lang="en")
     assert obs_of(result, UNIT)[("1.1a", 2015)].numerator == 14
     a = result.report[result.report.file == "a.xlsx"]
     assert not (a.status == "accepted").any()
@@ -774,7 +774,7 @@ def test_mixed_folder_of_good_and_bad_files(base_file, tmp_path):
         (raw / rel).write_bytes(data)
     (raw / "~$Hương Sơn.xlsx").write_bytes(b"lock file of an open workbook")    # skipped
     (raw / "readme.txt").write_text("not a form")                                 # skipped
-    result = ingest(raw, tmp_path / "processed")
+    result = ingest(raw, tmp_path / "processed", lang="en")
 
     assert result.files == 2 + len(bad)
     assert result.units == ["439", "440"]
@@ -805,3 +805,32 @@ def test_sample_forms_ingest_without_rejections(tmp_path):
     assert result.counts["rejected"] == 0, result.report[result.report.status == "rejected"].head()
     assert result.counts["accepted"] > 0
     assert sum(result.counts.values()) == sum(len(nonempty_cells(p)) for p in files)
+
+
+# --------------------------------------------------------------------------- Vietnamese by default
+def test_reasons_and_summary_are_vietnamese_by_default(base_file, tmp_path):
+    raw = tmp_path / "raw"
+    make_form(base_file, raw, {F.SHEET_IND: {"F14": "abc", "L5": 50, "L6": 40, "M6": -5},
+                               F.SHEET_ID: {"B7": "hôm qua"}})
+    (raw / "hong.xlsx").write_bytes(b"")
+    result = ingest(raw, tmp_path / "processed")            # no lang: the secretariat's language
+    rep = result.report.set_index(["file", "sheet", "cell"])
+    reason = lambda cell, sheet=F.SHEET_IND: rep.loc[("huong-son.xlsx", sheet, cell), "reason"]  # noqa: E731
+    assert reason("F14") == "'abc' không phải là số; cần ghi số nguyên (Tử số của chỉ tiêu 1.3, năm 2010)"
+    assert reason("L5") == reason("L6") == ("tử số 50 (L5) lớn hơn mẫu số 40 (L6) của chỉ tiêu 1.1a, năm 2016; "
+                                            "không sử dụng cả hai")
+    assert reason("M6").startswith("-5 là số âm; cần số ≥ 0 (Mẫu số của chỉ tiêu 1.1a, năm 2017)")
+    assert reason("B7", F.SHEET_ID) == ("'hôm qua' không phải là ngày; cần ghi theo dạng dd/mm/yyyy; "
+                                        "không xác định được gửi đúng hạn hay chậm")
+    assert rep.loc[("hong.xlsx", "", ""), "reason"] == "không phải tệp Excel (.xlsx): tệp không có cấu trúc zip"
+    assert (result.report[result.report.status == "ignored"].reason.isin(["nhãn", "mã dòng", "hướng dẫn"])).all()
+    text = result.summary()
+    assert "Đã đọc 2 tệp, xác định được 1 đơn vị" in text and "6 ô bị loại" in text  # F14, L5, L6, M6, B7 and the empty file
+    assert "Lý do loại thường gặp nhất:" in text and "Chưa gửi biểu mẫu: Thành phố Hà Tĩnh" in text
+    en = result.summary("en")
+    assert "2 file(s) read, 1 unit(s) identified" in en and "Missing forms: Ha Tinh City" in en
+    # the same run in English gives the same statuses, only the words differ
+    again = ingest(raw, tmp_path / "processed-en", lang="en")
+    assert again.report.status.tolist() == result.report.status.tolist()
+    assert again.report.set_index(["file", "sheet", "cell"]).loc[("huong-son.xlsx", F.SHEET_IND, "F14"), "reason"] \
+        == "'abc' is not a number; expected a whole number (Numerator of indicator 1.3, 2010)"

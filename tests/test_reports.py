@@ -107,7 +107,10 @@ def test_cli_exit_codes(processed, tmp_path):
     exe = [sys.executable, "-m", "gender_metrics.cli"]
     bad = subprocess.run([*exe, "run", "--unit", "Kỳ Anh", "--processed", str(processed), "--out", str(tmp_path)],
                          capture_output=True, text=True)
-    assert bad.returncode == 2 and "ambiguous" in bad.stderr
+    assert bad.returncode == 2 and "chưa rõ là đơn vị nào" in bad.stderr and "(mã 447)" in bad.stderr
+    bad_en = subprocess.run([*exe, "run", "--unit", "Kỳ Anh", "--lang", "en", "--processed", str(processed),
+                             "--out", str(tmp_path)], capture_output=True, text=True)
+    assert bad_en.returncode == 2 and "ambiguous" in bad_en.stderr
     usage = subprocess.run([*exe, "run", "--kind", "village"], capture_output=True, text=True)
     assert usage.returncode == 2
     ok = subprocess.run([*exe, "progress", "--level", "province", "--processed", str(processed),

@@ -37,13 +37,21 @@ def test_nfd_input():
 def test_ambiguous_names_list_candidates(text, codes):
     with pytest.raises(gm.UnitError) as err:
         gm.resolve_unit(text)
-    msg = str(err.value)
+    msg = err.value.text("en")
     assert "ambiguous" in msg
     for c in codes:
         assert f"code {c}" in msg
+    vi = str(err.value)  # Vietnamese by default
+    assert "chưa rõ là đơn vị nào" in vi
+    for c in codes:
+        assert f"(mã {c})" in vi
 
 
 def test_unknown_unit_suggests():
-    with pytest.raises(gm.UnitError, match="Did you mean.*Hương Sơn"):
+    with pytest.raises(gm.UnitError, match="Có phải là: .*Huyện Hương Sơn \\(mã 439\\)") as err:
         gm.resolve_unit("Huong Sonn")
+    assert "Did you mean: " in err.value.text("en") and "Huong Son District (code 439)" in err.value.text("en")
+    import pickle  # errors raised in worker processes cross process boundaries intact
+
+    assert pickle.loads(pickle.dumps(err.value)).text("en") == err.value.text("en")
     assert issubclass(gm.UnitError, ValueError)

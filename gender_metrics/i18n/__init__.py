@@ -28,7 +28,7 @@ def messages(lang: str) -> dict[str, str]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def t(key: str, lang: str = "vi", **kw) -> str:
+def t(key: str, lang: str = "vi", /, **kw) -> str:
     """The text of ``key`` in ``lang``, with ``{placeholders}`` filled from ``kw``."""
     text = messages(lang).get(key)
     if text is None:

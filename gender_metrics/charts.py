@@ -11,13 +11,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from .i18n import t
+from .i18n import fmt_target, t
 
 STATUS_COLORS = {
     "achieved": "#1a9850", "not_achieved": "#d73027", "inconclusive": "#f1a340",
     "no_data": "#9e9e9e", "not_collected": "#cfcfcf",
 }
-OP_SIGN = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "between": "∈"}
 FONT = "Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
 
 
@@ -88,7 +87,7 @@ def series_chart(obs: pd.DataFrame, targets: pd.DataFrame, title: str, lang: str
     for tg in targets.itertuples():
         fig.add_scatter(x=[tg.year - 0.4, tg.year + 0.4], y=[tg.value, tg.value], mode="lines",
                         line={"color": "#d73027", "dash": "dash", "width": 3},
-                        name=f"{t('chart_target', lang)} {tg.year} ({OP_SIGN.get(tg.op, tg.op)} {_num(tg.value, lang)})")
+                        name=f"{t('chart_target', lang)} {tg.year} ({fmt_target(tg.op, tg.value, getattr(tg, 'value_high', None), lang=lang, words=False)})")
     fig.update_xaxes(dtick=1, title=t("col_year", lang))
     return _separators(_style(fig, title, 380), lang)
 
@@ -105,13 +104,8 @@ def districts_chart(prog: pd.DataFrame, title: str, lang: str = "vi") -> go.Figu
                 name=t("col_value", lang), hovertemplate="%{x}: %{y:.1f}<extra></extra>")
     target = d.target.iloc[0]
     fig.add_hline(y=target, line_dash="dash", line_color="#d73027",
-                  annotation_text=f"{t('chart_target', lang)} {OP_SIGN.get(d.target_op.iloc[0], '')} {_num(target, lang)}")
+                  annotation_text=f"{t('chart_target', lang)} {fmt_target(d.target_op.iloc[0], target, d.target_high.iloc[0] if 'target_high' in d else None, lang=lang, words=False)}")
     return _separators(_style(fig, title, 420), lang)
-
-
-def _num(x: float, lang: str) -> str:
-    s = f"{x:g}"
-    return s.replace(".", ",") if lang == "vi" else s
 
 
 def _empty(title: str, lang: str) -> go.Figure:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import indicator_info, load_catalogue
-from .i18n import fmt_number, fmt_value, t
+from .i18n import fmt_number, fmt_target, fmt_value, t
 from .units import fold, unit_label
 
 TERM_YEARS = 5
@@ -48,10 +48,7 @@ def _short_name(name: str) -> str:
 
 def op_text(op: str, target: float, high: float, unit: str, lang: str) -> str:
     """"trên 35%", "từ 30% trở lên", "không quá 113", "từ 40% đến 60%" (or the English forms)."""
-    v = fmt_value(target, unit, lang, compact=True)
-    if op == "between":
-        return t("op_between", lang, low=v, high=fmt_value(high, unit, lang, compact=True))
-    return t({">=": "op_ge", ">": "op_gt", "<=": "op_le", "<": "op_lt"}[op], lang, value=v)
+    return fmt_target(op, target, high, unit, lang)
 
 
 def _period(row, lang: str, term: bool) -> str:

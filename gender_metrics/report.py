@@ -19,9 +19,8 @@ from IPython.display import HTML
 
 from . import charts
 from .catalogue import load_catalogue
-from .charts import OP_SIGN
 from .forms import DEADLINE, SECTIONS
-from .i18n import fmt_date, fmt_number, fmt_percent, fmt_value, t
+from .i18n import fmt_date, fmt_number, fmt_percent, fmt_target, fmt_value, t
 from .ingest import load_manifest, load_table
 from .paths import default_processed_dir
 from .progress import progress
@@ -68,6 +67,24 @@ def quality_detail(r, lang: str) -> str:
 
 def _e(x) -> str:
     return html.escape("" if x is None else str(x))
+
+
+GIVEN_BY_SHOWN = 4  # units named before the rest are folded
+
+
+def _given_by(units: list[str], lang: str) -> str:
+    """"Nêu bởi 3 đơn vị: A, B, C"; a long list shows its first names and folds the rest."""
+    if len(units) <= GIVEN_BY_SHOWN + 1:
+        return f"<div class='small'>{_e(t('lessons_from', lang, n=len(units), units=', '.join(units)))}</div>"
+    shown = ", ".join(units[:GIVEN_BY_SHOWN])
+    more = t("and_n_more", lang, n=len(units) - GIVEN_BY_SHOWN)
+    return (f"<details class='small'><summary>{_e(t('lessons_from', lang, n=len(units), units=shown))} {_e(more)}"
+            f"</summary>{_e(', '.join(units))}</details>")
+
+
+def _id_key(i: str):
+    """Indicator ids in catalogue order: 1.1a, 1.1b, 1.2, ..., 10.1 (not 10.1 before 2.1)."""
+    return [int(x) if x.isdigit() else x for x in re.findall(r"\d+|\D+", i)]
 
 
 def package_version() -> str:
@@ -228,8 +245,7 @@ class UnitReport:
                     cells += ["<td>–</td>"] * 3
                     continue
                 r = r.iloc[0]
-                tv = f"{OP_SIGN[r.target_op]} {fmt_value(r.target, info.unit, L)}" if r.target_op != "between" else \
-                    f"{fmt_value(r.target, info.unit, L)} - {fmt_value(r.target_high, info.unit, L)}"
+                tv = fmt_target(r.target_op, r.target, r.target_high, info.unit, L, words=False)
                 res = fmt_value(r.value, info.unit, L)
                 if pd.notna(r.ci_low):
                     res += f"<br><span class='small'>({_e(fmt_value(r.ci_low, info.unit, L))} - {_e(fmt_value(r.ci_high, info.unit, L))})</span>"
@@ -326,7 +342,8 @@ class UnitReport:
                      f"<td>{_e(info.unit if L == 'en' else info.unit_vi)}</td>"]
             for y in (2025, 2030):
                 nat = tg[(tg.id == i) & (tg.year == y)]
-                nat_s = f"{OP_SIGN[nat.op.iloc[0]]} {fmt_value(nat.value.iloc[0], info.unit, L)}" if not nat.empty else "–"
+                nat_s = fmt_target(nat.op.iloc[0], nat.value.iloc[0], nat.value_high.iloc[0], info.unit, L,
+                                   words=False) if not nat.empty else "–"
                 pv = prop[(prop.indicator == i) & (prop.year == y)]
                 cells += [f"<td class='num'>{_e(nat_s)}</td>",
                           f"<td class='num'>{_e(fmt_value(pv.value.iloc[0], info.unit, L)) if not pv.empty else '–'}</td>"]
@@ -362,7 +379,7 @@ class UnitReport:
         for r in f.itertuples():
             info = cat.loc[r.indicator]
             fv = lambda x, u=info.unit: fmt_value(x, u, L)  # noqa: E731
-            target = f"{OP_SIGN.get(r.target_op, r.target_op)} {fv(r.target)}"
+            target = fmt_target(r.target_op, r.target, getattr(r, "target_high", None), info.unit, L, words=False)
             if r.below_national:
                 target += f"<br><span class='small st-not_achieved'>{_e(t('below_national_mark', L))}</span>"
             last = f"{fv(r.last_value)} ({int(r.last_year)})" if pd.notna(r.last_year) else "–"
@@ -459,9 +476,7 @@ class UnitReport:
                                  for txt, src in items) or none)
         parts.append(f"<h3>{_e(t('computed_label', L))}</h3>" + bullets(n.computed_causes))
         parts.append(f"<h2>{_e(t('section_lessons', L))}</h2>")
-        parts.append("".join(
-            f"<blockquote>{_e(txt)}</blockquote><div class='small'>{_e(t('lessons_from', L, n=len(us), units=', '.join(us)))}</div>"
-            for txt, us in n.lessons) or none)
+        parts.append("".join(f"<blockquote>{_e(txt)}</blockquote>{_given_by(us, L)}" for txt, us in n.lessons) or none)
         parts.append(f"<h2>{_e(t('section_recommendations', L))}</h2>")
         parts.append("".join(f"<blockquote>{_e(txt)}</blockquote><div class='small'>{_e(src)}</div>"
                              for txt, src in n.recommendations) or none)
@@ -474,6 +489,16 @@ class UnitReport:
         p = p[p.level == "district"]
         labels = {c: unit_label(c, self.lang) for c in set(p.unit)}
         return charts.status_heatmap(p, labels, self.lang)
+
+    def indicator_legend(self) -> HTML:
+        """The names behind the indicator codes of the heat map, for the printed conference copy."""
+        L = self.lang
+        p = self.all_progress
+        ids = sorted(set(p.indicator[(p.level == "district") & (p.milestone == 2020)]), key=_id_key)
+        names = self.indicators[f"name_{L}"]
+        rows = "".join(f"<tr><td>{_e(i)}</td><td>{_e(names.get(i, i))}</td></tr>" for i in ids)
+        return HTML(f"<div class='gm'><table class='gmt legend'><thead><tr><th>{_e(t('col_id', L))}</th>"
+                    f"<th>{_e(t('col_indicator', L))}</th></tr></thead><tbody>{rows}</tbody></table></div>")
 
     def submissions_table(self) -> HTML:
         """Every district and department: received on time, late (against 23/4/2021) or missing; completeness."""

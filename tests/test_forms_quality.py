@@ -102,9 +102,13 @@ def test_ingest_cli_summary_and_strict(tmp_path, raw_dir):
     exe = [sys.executable, "-m", "gender_metrics.cli", "ingest", "--raw", str(raw), "--processed", str(tmp_path / "p")]
     ok = subprocess.run(exe, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
-    assert "26 file(s) read, 25 unit(s) identified" in ok.stdout
-    assert "1 rejected" in ok.stdout and "not an Excel workbook" in ok.stdout
-    assert "Missing forms: so-tu-phap" in ok.stdout and "so-gddt (28/04/2021)" in ok.stdout
+    assert "Đã đọc 26 tệp, xác định được 25 đơn vị" in ok.stdout   # Vietnamese by default
+    assert "1 ô bị loại" in ok.stdout and "không phải tệp Excel" in ok.stdout
+    assert "Chưa gửi biểu mẫu: Sở Tư pháp" in ok.stdout and "Gửi chậm: Sở Giáo dục và Đào tạo (28/04/2021)" in ok.stdout
+    en = subprocess.run([*exe, "--lang", "en"], capture_output=True, text=True)
+    assert "26 file(s) read, 25 unit(s) identified" in en.stdout
+    assert "1 rejected" in en.stdout and "not an Excel workbook" in en.stdout
+    assert "Missing forms: Department of Justice" in en.stdout and "(28/04/2021)" in en.stdout
     report = pd.read_csv(tmp_path / "p" / "ingest_report.csv", keep_default_na=False)
     bad = report[report.file == "nested/broken.xlsx"]
     assert len(bad) == 1 and bad.iloc[0].status == "rejected" and bad.iloc[0].sheet == ""

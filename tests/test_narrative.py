@@ -124,3 +124,36 @@ def test_packet_layout_and_print_settings(tmp_path):
     assert "DỮ LIỆU MẪU" in ws["A2"].value
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
     assert ws.print_title_rows == "$4:$4" and ws.sheet_properties.pageSetUpPr.fitToPage
+
+
+@pytest.mark.parametrize("op,value,high,unit,lang,words,expected", [
+    (">", 35, None, "%", "vi", True, "trên 35%"),
+    (">=", 30, None, "%", "vi", True, "từ 30% trở lên"),
+    ("<=", 113, None, "boys per 100 girls", "vi", True, "không quá 113"),
+    ("between", 40, 60, "%", "vi", True, "từ 40% đến 60%"),
+    (">=", 27.5, None, "%", "vi", False, "≥ 27,5%"),
+    ("<", 58.3, None, "per 100000 live births", "en", False, "< 58.3"),
+    ("between", 40, 60, "%", "en", False, "40% - 60%"),
+])
+def test_one_target_formatter_for_sentences_tables_and_charts(op, value, high, unit, lang, words, expected):
+    from gender_metrics.i18n import fmt_target
+
+    assert fmt_target(op, value, high, unit, lang, words=words) == expected
+
+
+def test_unknown_target_operator_is_refused():
+    from gender_metrics.i18n import fmt_target
+
+    with pytest.raises(ValueError, match="unknown target operator '=>'"):
+        fmt_target("=>", 1)
+
+
+def test_long_attribution_lists_are_folded():
+    from gender_metrics.report import _given_by
+
+    short = _given_by(["Huyện A", "Huyện B"], "vi")
+    assert "Nêu bởi 2 đơn vị: Huyện A, Huyện B" in short and "<details" not in short
+    many = [f"Huyện {c}" for c in "ABCDEFGHIJ"]
+    folded = _given_by(many, "vi")
+    assert "<summary>Nêu bởi 10 đơn vị: Huyện A, Huyện B, Huyện C, Huyện D và 6 đơn vị khác" in folded
+    assert folded.count("Huyện J") == 1 and "Huyện A, Huyện B, Huyện C, Huyện D, Huyện E" in folded

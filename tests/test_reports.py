@@ -126,3 +126,32 @@ def test_cli_exit_codes(processed, tmp_path):
     assert {"national", "proposed"} == set(f.target_kind)
     vn = f[(f.unit == "VN") & (f.indicator == "4.1")]
     assert set(vn.verdict) <= {"unlikely", "needs_acceleration"} and len(vn) == 2
+
+
+def test_province_report_with_an_undated_form(raw_dir, tmp_path):
+    import shutil
+
+    from openpyxl import load_workbook
+
+    from gender_metrics.forms import ID_FIELDS, SHEET_ID
+    from gender_metrics.ingest import ingest
+
+    raw = tmp_path / "raw"
+    shutil.copytree(raw_dir, raw)
+    wb = load_workbook(raw / "can-loc.xlsx")
+    wb[SHEET_ID].cell(next(r for r, k, _ in ID_FIELDS if k == "submitted"), 2).value = None
+    wb.save(raw / "can-loc.xlsx")
+    ingest(raw, tmp_path / "p")
+    r = gm.UnitReport("42", "vi", tmp_path / "p")
+    rows = r.submissions_table().data.split("<tr>")
+    can_loc = next(x for x in rows if "Huyện Can Lộc" in x)
+    assert "<td>–</td>" in can_loc and "Không ghi ngày gửi" in can_loc
+    assert "Không ghi ngày gửi" not in next(x for x in rows if "Huyện Hương Sơn" in x)
+    district = gm.UnitReport("440", "vi", tmp_path / "p")
+    assert "Đơn vị đã gửi báo cáo nhưng không ghi ngày gửi." not in district.header().data
+    assert "Đơn vị đã gửi báo cáo nhưng không ghi ngày gửi." in gm.UnitReport("Can Lộc", "vi", tmp_path / "p").header().data
+    legend = r.indicator_legend().data
+    ids = [x.split("</td>")[0] for x in legend.split("<tr><td>")[1:]]
+    assert ids[:3] == ["1.1a", "1.1b", "1.2"] and ids == sorted(ids, key=lambda i: [int(p) if p.isdigit() else p
+                                                                                for p in re.findall(r"\d+|\D+", i)])
+    assert "Tỷ lệ nữ đại biểu Hội đồng nhân dân" in legend

@@ -73,3 +73,19 @@ def fmt_date(d, lang: str = "vi") -> str:
     if isinstance(d, dt.datetime):
         d = d.date()
     return format_date(d, "dd/MM/yyyy", locale=_LOCALE[lang])
+
+
+_OP_KEY = {">=": "op_ge", ">": "op_gt", "<=": "op_le", "<": "op_lt"}
+_OP_SIGN = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
+
+
+def fmt_target(op: str, value, high=None, unit: str = "", lang: str = "vi", *, words: bool = True) -> str:
+    """A target as the strategy writes it: "trên 35%", "từ 30% trở lên", "không quá 113",
+    "từ 40% đến 60%" (or the English forms); ``words=False`` gives the table form "≥ 30%", "40% - 60%"."""
+    v = fmt_value(value, unit, lang, compact=True)
+    if op == "between":
+        hi = fmt_value(high, unit, lang, compact=True)
+        return t("op_between", lang, low=v, high=hi) if words else f"{v} - {hi}"
+    if op not in _OP_KEY:
+        raise ValueError(f"unknown target operator {op!r}; expected one of {[*_OP_KEY, 'between']}")
+    return t(_OP_KEY[op], lang, value=v) if words else f"{_OP_SIGN[op]} {v}"

@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .i18n import t
 from .ingest import load_manifest
 from .paths import default_processed_dir, default_reports_dir, project_root
 from .report import package_version
@@ -211,7 +212,8 @@ def _execute(job: Job, nb_out: Path, wall_limit: float) -> None:
         client.execute()
     except Exception as exc:
         if timed_out.is_set():
-            raise TimeoutError(f"wall-clock limit of {wall_limit:.0f} s reached{_failing_cell(nb)}") from exc
+            raise TimeoutError(t("run_wall_limit", job.lang, seconds=f"{wall_limit:.0f}")
+                               + _failing_cell(nb, job.lang)) from exc
         raise
     finally:
         watchdog.cancel()
@@ -223,11 +225,11 @@ def _execute(job: Job, nb_out: Path, wall_limit: float) -> None:
             _drop_kernel()
 
 
-def _failing_cell(nb) -> str:
+def _failing_cell(nb, lang: str = "vi") -> str:
     for i, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
-                return f" in cell {i}: {out.get('ename')}: {out.get('evalue')}"
+                return t("run_in_cell", lang, i=i) + f": {out.get('ename')}: {out.get('evalue')}"
     return ""
 
 
@@ -287,7 +289,7 @@ class BatchLocked(RuntimeError):
 
 
 @contextlib.contextmanager
-def _lock(out: Path):
+def _lock(out: Path, lang: str = "vi"):
     import fcntl
 
     out.mkdir(parents=True, exist_ok=True)
@@ -296,8 +298,7 @@ def _lock(out: Path):
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         fh.close()
-        raise BatchLocked(f"another `gender-metrics run` is writing to {out}; wait for it to finish "
-                          "or choose another --out") from None
+        raise BatchLocked(t("run_locked", lang, out=out)) from None
     try:
         fh.write(str(os.getpid()))
         fh.flush()
@@ -318,7 +319,7 @@ def run(jobs: list[Job], *, n_jobs: int | None = None, force: bool = False, prog
     if not jobs:
         return []
     out = Path(jobs[0].out_dir)
-    with _lock(out):
+    with _lock(out, jobs[0].lang):
         return _run_locked(jobs, out, n_jobs=n_jobs, force=force, progress=progress, wall_limit=wall_limit,
                            scheduler=scheduler, self_contained=self_contained)
 

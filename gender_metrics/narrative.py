@@ -39,6 +39,7 @@ class Narrative:
     computed_causes: list[str] = field(default_factory=list)
     lessons: list[tuple[str, list[str]]] = field(default_factory=list)  # (text, units that gave it)
     recommendations: list[tuple[str, str]] = field(default_factory=list)  # (text, attribution)
+    units_of: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # province: (section, text) -> units
 
 
 def _short_name(name: str) -> str:
@@ -176,8 +177,9 @@ def narrative_of(unit: str, prog: pd.DataFrame, texts: pd.DataFrame, lang: str =
     own = texts[texts.unit == unit]
     if unit == "42":  # the province gathers what every unit wrote, near-duplicates merged and attributed
         def gathered(section):
-            return [(text, t("lessons_from", lang, n=len(us), units=", ".join(us)))
-                    for text, us in merge_lessons(texts[texts.section == section][["unit", "text"]], lang)]
+            merged = merge_lessons(texts[texts.section == section][["unit", "text"]], lang)
+            n.units_of.update({(section, text): us for text, us in merged})
+            return [(text, t("lessons_from", lang, n=len(us), units=", ".join(us))) for text, us in merged]
         for group in ("causes_objective", "causes_subjective"):
             n.causes += [(group, text, who) for text, who in gathered(group)]
         n.recommendations = gathered("recommendations")

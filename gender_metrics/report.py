@@ -462,6 +462,10 @@ class UnitReport:
         n = narrative_of(self.unit, self.all_progress, self.narratives, L)
         none = f"<p class='small'>{_e(t('none_line', L))}</p>"
 
+        def attribution(section, txt, src):  # the province's gathered texts fold long lists of units
+            units = n.units_of.get((section, txt))
+            return _given_by(units, L) if units else f"<div class='small'>{_e(src)}</div>"
+
         def bullets(items):
             return "<ul>" + "".join(f"<li>{_e(x)}</li>" for x in items) + "</ul>" if items else none
 
@@ -472,13 +476,13 @@ class UnitReport:
         for group in ("causes_objective", "causes_subjective"):
             items = [(txt, src) for g, txt, src in n.causes if g == group]
             parts.append(f"<h3>{_e(t('section_' + group, L))}</h3>")
-            parts.append("".join(f"<blockquote>{_e(txt)}</blockquote><div class='small'>{_e(src)}</div>"
-                                 for txt, src in items) or none)
+            parts.append("".join(f"<blockquote>{_e(txt)}</blockquote>{attribution(group, txt, src)}" for txt, src in items)
+                         or none)
         parts.append(f"<h3>{_e(t('computed_label', L))}</h3>" + bullets(n.computed_causes))
         parts.append(f"<h2>{_e(t('section_lessons', L))}</h2>")
         parts.append("".join(f"<blockquote>{_e(txt)}</blockquote>{_given_by(us, L)}" for txt, us in n.lessons) or none)
         parts.append(f"<h2>{_e(t('section_recommendations', L))}</h2>")
-        parts.append("".join(f"<blockquote>{_e(txt)}</blockquote><div class='small'>{_e(src)}</div>"
+        parts.append("".join(f"<blockquote>{_e(txt)}</blockquote>{attribution('recommendations', txt, src)}"
                              for txt, src in n.recommendations) or none)
         parts.append("</div>")
         return HTML("".join(parts))

@@ -53,7 +53,7 @@ def test_wall_clock_limit_stops_a_hung_report_and_the_next_one_runs(processed, t
     t0 = time.perf_counter()
     res = {r.unit: r for r in run(jobs, n_jobs=1, progress=False, wall_limit=4)}
     assert time.perf_counter() - t0 < 60
-    assert res["439"].status == "failed" and "wall-clock limit of 4 s" in res["439"].error
+    assert res["439"].status == "failed" and "quá thời gian cho phép 4 giây" in res["439"].error
     assert res["440"].status == "ok"
 
 
@@ -62,8 +62,10 @@ def test_second_run_on_the_same_folder_is_refused(processed, tmp_path):
     out.mkdir()
     with open(out / ".lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        with pytest.raises(BatchLocked, match="another `gender-metrics run` is writing"):
+        with pytest.raises(BatchLocked, match="một lệnh `gender-metrics run` khác đang ghi vào"):
             run(plan(["439"], processed_dir=processed, out_dir=out), progress=False)
+        with pytest.raises(BatchLocked, match="another `gender-metrics run` is writing"):
+            run(plan(["439"], lang="en", processed_dir=processed, out_dir=out), progress=False)
 
 
 def test_changed_inputs_rerun_and_force(processed, tmp_path):

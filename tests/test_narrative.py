@@ -157,3 +157,16 @@ def test_long_attribution_lists_are_folded():
     folded = _given_by(many, "vi")
     assert "<summary>Nêu bởi 10 đơn vị: Huyện A, Huyện B, Huyện C, Huyện D và 6 đơn vị khác" in folded
     assert folded.count("Huyện J") == 1 and "Huyện A, Huyện B, Huyện C, Huyện D, Huyện E" in folded
+
+
+def test_province_report_folds_the_units_behind_gathered_texts(processed):
+    n = gm.narrative("42", "vi", processed)
+    long = [(k, us) for k, us in n.units_of.items() if len(us) > 5]
+    assert long  # the sample's recommendations and causes are shared by many units
+    html = gm.UnitReport("42", "vi", processed).evaluation().data
+    section, text = long[0][0]
+    block = html.split(text.replace("&", "&amp;"), 1)[1].split("<blockquote>", 1)[0]
+    assert block.startswith("</blockquote><details") and f"Nêu bởi {len(long[0][1])} đơn vị" in block
+    assert all(u in block for u in long[0][1])  # folded, not dropped
+    own = gm.UnitReport("439", "vi", processed).evaluation().data
+    assert "<details" not in own and "Nội dung do đơn vị ghi trong biểu mẫu (" in own

@@ -32,7 +32,7 @@ bench: $(STAMP)
 
 ## lab: JupyterLab on the notebooks, with the project's kernel
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 ## sample: regenerate the SAMPLE forms in data/raw (deterministic)
 sample: $(STAMP)

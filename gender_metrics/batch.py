@@ -341,7 +341,7 @@ def _run_locked(jobs, out, *, n_jobs, force, progress, wall_limit, scheduler, se
         else:
             todo.append(j)
     n_jobs = max(1, n_jobs or os.cpu_count() or 1)
-    bar = tqdm(total=len(todo), desc="reports", unit="report", disable=not progress)
+    bar = tqdm(total=len(todo), desc=t("run_col_report", jobs[0].lang), unit="", disable=not progress or not todo)
     task = functools.partial(run_job, wall_limit=wall_limit, self_contained=self_contained)
 
     def collect(j: Job, r: JobResult) -> None:

@@ -110,14 +110,17 @@ def _progress(args) -> int:
 
 
 def _packet(args) -> int:
-    from .ingest import load_manifest, load_observations
+    from .ingest import load_manifest, load_observations, load_table
+    from .narrative import narrative_of
     from .packet import write_packet
-    from .progress import progress
+    from .progress import plain, progress
 
     if args.out.suffix.lower() != ".xlsx":
         raise ValueError(f"--out must end in .xlsx, not {args.out.name!r}")
     sample = bool(load_manifest(args.processed).get("sample_units"))
-    path = write_packet(args.out, progress(load_observations(args.processed)), lang=args.lang, sample=sample)
+    prog = plain(progress(load_observations(args.processed)))
+    assessment = narrative_of("42", prog, load_table("narratives", args.processed), args.lang)
+    path = write_packet(args.out, prog, lang=args.lang, sample=sample, assessment=assessment)
     print(f"packet written to {path}")
     return 0
 

@@ -197,10 +197,10 @@ def narrative_of(unit: str, prog: pd.DataFrame, texts: pd.DataFrame, lang: str =
 def narrative(unit: str, lang: str = "vi", processed_dir=None) -> Narrative:
     """``gm.narrative("Hương Sơn")``: load the processed data and write the unit's assessment."""
     from .ingest import load_table
-    from .progress import progress
+    from .progress import plain, progress
     from .units import resolve_unit
 
     code = resolve_unit(unit)
     prog = progress(load_table("observations", processed_dir))
-    prog = prog.astype({c: object for c in prog.columns if isinstance(prog[c].dtype, pd.CategoricalDtype)})
+    prog = plain(prog)
     return narrative_of(code, prog, load_table("narratives", processed_dir), lang)

@@ -3,6 +3,8 @@
 ``write_packet(path)`` writes one sheet for the province and one per district and department:
 STT, Mục tiêu / Chỉ tiêu, Đơn vị tính, 2010, Mục tiêu 2015, Kết quả 2015, Mục tiêu 2020, Kết quả 2020,
 Đánh giá, Nguồn; A4 landscape, the header row repeated on every printed page, fitted to the width.
+With a :class:`~gender_metrics.narrative.Narrative`, the province's assessment in words (results,
+shortcomings, causes, lessons, recommendations) follows the province sheet, A4 portrait.
 Text that starts with = + - @ is written as text, never as a formula (``safe_text``).
 """
 
@@ -19,6 +21,7 @@ from .catalogue import load_catalogue
 from .forms import safe_text
 from .i18n import fmt_value, t
 from .narrative import op_text
+from .progress import plain
 from .report import source_text
 from .units import load_units, unit_label
 
@@ -104,9 +107,56 @@ def _unit_sheet(wb: Workbook, code: str, prog: pd.DataFrame, lang: str, sample: 
     ws.page_margins.left = ws.page_margins.right = 0.4
 
 
-def write_packet(path: Path | str, prog: pd.DataFrame, *, lang: str = "vi", sample: bool = False) -> Path:
-    """Write the packet (province sheet first, then districts and departments) atomically to ``path``."""
-    prog = prog.astype({c: object for c in prog.columns if isinstance(prog[c].dtype, pd.CategoricalDtype)})
+def _assessment_sheet(wb: Workbook, n, lang: str, sample: bool, used: set[str]) -> None:
+    """The assessment in words, one paragraph per row, for the conference draft."""
+    name = t("packet_assessment_sheet", lang)
+    used.add(name)
+    ws = wb.create_sheet(name)
+    ws.column_dimensions["A"].width = 110
+    rows: list[tuple[str, str]] = [("title", f"{t('section_evaluation', lang)} - {unit_label(n.unit, lang)}"),
+                                   ("banner", t("sample_banner", lang) if sample else t("real_banner", lang))]
+
+    def section(key, items, level="h2"):
+        rows.append((level, t(key, lang)))
+        rows.extend(items or [("small", t("none_line", lang))])
+
+    def quoted(pairs, group=None):
+        out = []
+        for txt, who in pairs:
+            units = n.units_of.get((group, txt)) if group else None
+            out += [("text", txt), ("small", t("lessons_from", lang, n=len(units), units=", ".join(units)) if units else who)]
+        return out
+
+    section("section_results", [("bullet", x) for x in n.results])
+    section("section_improvements", [("bullet", x) for x in n.improvements], "h3")
+    section("section_shortcomings", [("bullet", x) for x in n.shortcomings])
+    rows.append(("h2", t("section_causes", lang)))
+    for group in ("causes_objective", "causes_subjective"):
+        section("section_" + group, quoted([(x, w) for g, x, w in n.causes if g == group], group), "h3")
+    section("computed_label", [("bullet", x) for x in n.computed_causes], "h3")
+    section("section_lessons", [p for txt, us in n.lessons for p in
+                                (("text", txt), ("small", t("lessons_from", lang, n=len(us), units=", ".join(us))))])
+    section("section_recommendations", quoted(n.recommendations, "recommendations"))
+    fonts = {"title": Font(bold=True, size=12), "banner": Font(bold=sample, color="9C5700" if sample else "1A7F3C"),
+             "h2": Font(bold=True, size=12, color="1F4E79"), "h3": Font(bold=True, italic=True),
+             "small": Font(size=9, color="555555"), "text": Font(), "bullet": Font()}
+    for i, (kind, text) in enumerate(rows, start=1):
+        c = ws.cell(i, 1, safe_text(("• " if kind == "bullet" else "") + text))
+        c.font, c.alignment = fonts[kind], _WRAP
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def write_packet(path: Path | str, prog: pd.DataFrame, *, lang: str = "vi", sample: bool = False,
+                 assessment=None) -> Path:
+    """Write the packet (province sheet first, then districts and departments) atomically to ``path``.
+
+    ``assessment``: the province's :class:`~gender_metrics.narrative.Narrative`, written as a sheet of
+    text after the province sheet."""
+    prog = plain(prog)
     units = load_units()
     order = ["42", *units.code[units.level == "district"], *units.code[units.level == "sector"]]
     wb = Workbook()
@@ -114,6 +164,8 @@ def write_packet(path: Path | str, prog: pd.DataFrame, *, lang: str = "vi", samp
     used: set[str] = set()
     for code in order:
         _unit_sheet(wb, code, prog, lang, sample, used)
+        if code == "42" and assessment is not None:
+            _assessment_sheet(wb, assessment, lang, sample, used)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")

@@ -332,3 +332,9 @@ def league_table(prog: pd.DataFrame, observations: pd.DataFrame, milestone: int 
     out = out.sort_values(["share_achieved", "mean_progress"], ascending=False)
     out["rank"] = np.arange(1, len(out) + 1)
     return out.reset_index()
+
+
+def plain(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its categorical columns (unit, indicator, status, ...) as plain objects, for row-wise
+    formatting and comparisons with strings that are not categories."""
+    return df.astype({c: object for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)})

@@ -23,7 +23,7 @@ from .forms import DEADLINE, SECTIONS
 from .i18n import fmt_date, fmt_number, fmt_percent, fmt_target, fmt_value, t
 from .ingest import load_manifest, load_table
 from .paths import default_processed_dir
-from .progress import progress
+from .progress import plain, progress
 from .units import load_units, resolve_unit, unit_label
 
 CSS = """
@@ -98,9 +98,7 @@ def package_version() -> str:
 # computations run once per data set (processed folder and data hash), not once per report.
 @lru_cache(maxsize=4)
 def _progress_of(processed_dir: str, data_hash: str) -> pd.DataFrame:
-    p = progress(load_table("observations", processed_dir))
-    cat_cols = [c for c in p.columns if isinstance(p[c].dtype, pd.CategoricalDtype)]
-    return p.astype({c: object for c in cat_cols})
+    return plain(progress(load_table("observations", processed_dir)))
 
 
 @lru_cache(maxsize=4)

@@ -170,3 +170,28 @@ def test_province_report_folds_the_units_behind_gathered_texts(processed):
     assert all(u in block for u in long[0][1])  # folded, not dropped
     own = gm.UnitReport("439", "vi", processed).evaluation().data
     assert "<details" not in own and "Nội dung do đơn vị ghi trong biểu mẫu (" in own
+
+
+def test_packet_carries_the_province_assessment_in_words(processed, tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "packet.xlsx"
+    r = subprocess.run([sys.executable, "-m", "gender_metrics.cli", "packet", "--processed", str(processed),
+                        "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    wb = load_workbook(out)
+    assert wb.sheetnames[:2] == ["Tỉnh Hà Tĩnh", "Đánh giá chung"] and len(wb.sheetnames) == 2 + 13 + 13
+    ws = wb["Đánh giá chung"]
+    lines = [c.value for c in ws["A"] if c.value]
+    assert lines[0] == "Đánh giá chung - Tỉnh Hà Tĩnh" and "DỮ LIỆU MẪU" in lines[1]
+    n = gm.narrative("42", "vi", processed)
+    heads = ["Kết quả đạt được", "Hạn chế, tồn tại", "Nguyên nhân khách quan", "Nguyên nhân chủ quan",
+             "Bài học kinh nghiệm", "Kiến nghị, đề xuất"]
+    assert [lines.index(h) for h in heads] == sorted(lines.index(h) for h in heads)
+    assert all("• " + s in lines for s in n.results + n.shortcomings)  # every sentence, none lost
+    assert all(txt in lines for txt, _ in n.lessons + n.recommendations)
+    first_lesson, units = n.lessons[0]
+    assert lines[lines.index(first_lesson) + 1] == f"Nêu bởi {len(units)} đơn vị: " + ", ".join(units)
+    assert ws.page_setup.orientation == "portrait" and int(ws.page_setup.paperSize) == 9
+    assert all(c.data_type != "f" for c in ws["A"])

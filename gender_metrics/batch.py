@@ -353,9 +353,17 @@ def _run_locked(jobs, out, *, n_jobs, force, progress, wall_limit, scheduler, se
     try:
         if todo and scheduler:
             from distributed import Client
+            from distributed import as_completed as dask_completed
 
-            with Client(scheduler) as client:
-                for j, r in zip(todo, client.get_executor().map(task, todo), strict=True):
+            with Client(scheduler) as client:  # futures collected as they finish, like the local pool
+                futures = client.map(task, todo, pure=False)
+                job_of = {f.key: j for f, j in zip(futures, todo, strict=True)}
+                for fut in dask_completed(futures):
+                    j = job_of[fut.key]
+                    try:
+                        r = fut.result()
+                    except Exception as exc:  # a worker that died
+                        r = _lost(j, exc)
                     collect(j, r)
         elif todo:
             log_dir = out / "logs"
@@ -369,7 +377,7 @@ def _run_locked(jobs, out, *, n_jobs, force, progress, wall_limit, scheduler, se
                     try:
                         r = fut.result()
                     except Exception as exc:  # a worker that died
-                        r = JobResult(j.unit, j.kind, unit_label(j.unit, j.lang), "failed", 0.0, error=_short_error(exc))
+                        r = _lost(j, exc)
                     collect(j, r)
             except KeyboardInterrupt:
                 _stop_pool(pool)
@@ -389,6 +397,11 @@ def _run_locked(jobs, out, *, n_jobs, force, progress, wall_limit, scheduler, se
     rows = sorted(entries.values(), key=lambda e: (order.get(e["kind"], 9), e["unit"], e.get("lang", "vi")))
     write_index(out, rows, lang=jobs[0].lang, sample=sample)
     return results
+
+
+def _lost(j: Job, exc: Exception) -> JobResult:
+    """The result of a job whose worker died before it could report."""
+    return JobResult(j.unit, j.kind, unit_label(j.unit, j.lang), "failed", 0.0, error=_short_error(exc))
 
 
 def results_by_job(jobs: list[Job], results: list[JobResult]) -> list[JobResult]:

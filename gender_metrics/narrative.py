@@ -100,8 +100,9 @@ def result_sentence(row, lang: str = "vi") -> str:
     if pd.notna(row.numerator) and pd.notna(row.denominator):
         key = "sentence_counts_srb" if info.interval == "srb" else "sentence_counts"
         counts = t(key, lang, num=fmt_number(row.numerator, 0, lang), den=fmt_number(row.denominator, 0, lang))
+    why = t("inconclusive_small" if bool(getattr(row, "unstable", False)) else "inconclusive_straddles", lang)
     return t("sentence_inconclusive", lang, counts=counts, low=fmt_value(row.ci_low, unit, lang),
-             high=fmt_value(row.ci_high, unit, lang), **kw)
+             high=fmt_value(row.ci_high, unit, lang), why=why, **kw)
 
 
 def improvement_sentence(row, lang: str = "vi") -> str:

@@ -132,10 +132,13 @@ def test_self_contained_report_embeds_plotly_once(processed, tmp_path):
 def test_runs_on_a_dask_cluster(processed, tmp_path):
     from distributed import LocalCluster
 
+    bad = _job(processed, tmp_path, _notebook(tmp_path / "bad.ipynb", "raise RuntimeError('hỏng trên cụm')"), "439")
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        res = run(plan(["440", "so-y-te"], processed_dir=processed, out_dir=tmp_path), progress=False,
+        res = run([*plan(["440", "so-y-te"], processed_dir=processed, out_dir=tmp_path), bad], progress=False,
                   scheduler=cluster.scheduler_address)
-    assert sorted(r.status for r in res) == ["ok", "ok"]
+    status = {r.unit: r.status for r in res}
+    assert status == {"440": "ok", "so-y-te": "ok", "439": "failed"}  # one failure does not stop the others
+    assert "RuntimeError: hỏng trên cụm" in next(r.error for r in res if r.unit == "439")
     assert (tmp_path / "district-duc-tho.html").exists() and (tmp_path / "sector-so-y-te.html").exists()
 
 

@@ -23,7 +23,8 @@ def one(p, ind, milestone=2020, unit="439"):
 
 
 P = prog_of([("439", "1.1b", 2016, np.nan, np.nan, 31.4), ("439", "4.4", 2020, np.nan, np.nan, 21.4),
-             ("439", "4.2", 2020, 3, 2000, np.nan), ("439", "2.1", 2020, np.nan, np.nan, 48.1)])
+             ("439", "4.2", 2020, 3, 2000, np.nan), ("439", "2.1", 2020, np.nan, np.nan, 48.1),
+             ("439", "4.1", 2020, 530, 470, np.nan)])
 
 
 @pytest.mark.parametrize("ind,lang,expected", [
@@ -34,9 +35,17 @@ P = prog_of([("439", "1.1b", 2016, np.nan, np.nan, 31.4), ("439", "4.4", 2020, n
     ("4.4", "vi", "Tỷ lệ phá thai năm 2020 đạt 21,4 (mục tiêu không quá 25), hoàn thành mục tiêu."),
     ("4.4", "en", "Abortion ratio in 2020 reached 21.4 (target at most 25): target achieved."),
     ("4.2", "vi", "Tỷ số tử vong mẹ liên quan đến thai sản năm 2020 là 150 (3 trên 2.000), khoảng tin cậy 95% "
-                  "từ 31 đến 438 (mục tiêu không quá 52): số liệu nhỏ, chưa đủ cơ sở kết luận đạt hay chưa đạt."),
+                  "từ 31 đến 438 (mục tiêu không quá 52): số liệu nhỏ (dưới 20 trường hợp), chưa đủ cơ sở kết luận "
+                  "đạt hay chưa đạt."),
     ("4.2", "en", "Maternal mortality ratio in 2020 was 150 (3 of 2,000), 95% interval 31 to 438 (target at most 52): "
-                  "too few cases to say whether the target was achieved."),
+                  "too few cases (fewer than 20) to say whether the target was achieved."),
+    # METHODS.md: 530 boys / 470 girls -> 112.8 [99.6, 127.7]; 1,000 births are not few: the interval says why
+    ("4.1", "vi", "Tỷ số giới tính khi sinh năm 2020 là 112,8 (530 bé trai, 470 bé gái), khoảng tin cậy 95% từ 99,6 "
+                  "đến 127,7 (mục tiêu không quá 115): khoảng tin cậy chứa cả mức mục tiêu, chưa đủ cơ sở kết luận "
+                  "đạt hay chưa đạt."),
+    ("4.1", "en", "Sex ratio at birth in 2020 was 112.8 (530 boys, 470 girls), 95% interval 99.6 to 127.7 "
+                  "(target at most 115): the interval includes the target, so the data cannot say whether it was "
+                  "achieved."),
     ("4.3", "vi", "Tỷ lệ phụ nữ mang thai được tiếp cận dịch vụ chăm sóc và dự phòng lây truyền HIV từ mẹ sang con: "
                   "không có số liệu năm 2020."),
     ("4.3", "en", "Share of pregnant women reached by prevention of mother-to-child HIV transmission: no data for 2020."),

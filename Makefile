@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 ## reports: ingest the bundled sample forms and render every report into reports/
 reports: $(STAMP)
 	$(BIN)/gender-metrics ingest --raw data/raw --processed data/processed
+	$(BIN)/gender-metrics packet --processed data/processed --out reports/packet.xlsx
 	$(BIN)/gender-metrics run --processed data/processed --out reports $(if $(JOBS),--jobs $(JOBS))
-	@echo "Open: $(CURDIR)/reports/index.html"
+	@echo "Open: $(CURDIR)/reports/index.html (conference packet: $(CURDIR)/reports/packet.xlsx)"
 
 ## test: the whole test suite (installs Debian's chromium for the browser test when missing)
 test: $(STAMP) browser

@@ -72,7 +72,7 @@ def progress_chart(prog: pd.DataFrame, labels: dict[str, str], lang: str = "vi",
     return _separators(_style(fig, t("chart_progress_title", lang), 120 + 26 * len(d)), lang)
 
 
-def series_chart(obs: pd.DataFrame, targets: pd.DataFrame, title: str, lang: str = "vi") -> go.Figure:
+def series_chart(obs: pd.DataFrame, targets: pd.DataFrame, title: str, lang: str = "vi", unit: str = "") -> go.Figure:
     """An indicator's yearly values (with 95% intervals where known) and its milestone targets."""
     d = obs.sort_values("year")
     if d.empty or d.value.isna().all():
@@ -85,14 +85,21 @@ def series_chart(obs: pd.DataFrame, targets: pd.DataFrame, title: str, lang: str
     fig.add_scatter(x=d.year, y=d.value, mode="lines+markers", name=t("col_value", lang),
                     line={"color": "#08519c"}, **err)
     for tg in targets.itertuples():
-        fig.add_scatter(x=[tg.year - 0.4, tg.year + 0.4], y=[tg.value, tg.value], mode="lines",
-                        line={"color": "#d73027", "dash": "dash", "width": 3},
-                        name=f"{t('chart_target', lang)} {tg.year} ({fmt_target(tg.op, tg.value, getattr(tg, 'value_high', None), lang=lang, words=False)})")
+        label = f"{t('chart_target', lang)} {tg.year} ({fmt_target(tg.op, tg.value, tg.value_high, unit, lang, words=False)})"
+        x = [tg.year - 0.4, tg.year + 0.4]
+        if tg.op == "between":  # a band: both bounds, filled between
+            fig.add_scatter(x=x, y=[tg.value_high] * 2, mode="lines", line={"color": "#d73027", "dash": "dash"},
+                            showlegend=False, hoverinfo="skip")
+            fig.add_scatter(x=x, y=[tg.value] * 2, mode="lines", line={"color": "#d73027", "dash": "dash"},
+                            fill="tonexty", fillcolor="rgba(215,48,39,0.12)", name=label)
+        else:
+            fig.add_scatter(x=x, y=[tg.value] * 2, mode="lines", line={"color": "#d73027", "dash": "dash", "width": 3},
+                            name=label)
     fig.update_xaxes(dtick=1, title=t("col_year", lang))
     return _separators(_style(fig, title, 380), lang)
 
 
-def districts_chart(prog: pd.DataFrame, title: str, lang: str = "vi") -> go.Figure:
+def districts_chart(prog: pd.DataFrame, title: str, lang: str = "vi", unit: str = "") -> go.Figure:
     """One indicator at one milestone across districts: value, 95% interval, target line."""
     d = prog[prog.value.notna()].sort_values("value")
     if d.empty:
@@ -102,9 +109,13 @@ def districts_chart(prog: pd.DataFrame, title: str, lang: str = "vi") -> go.Figu
                 error_y={"type": "data", "symmetric": False, "array": (d.ci_high - d.value).fillna(0),
                          "arrayminus": (d.value - d.ci_low).fillna(0), "color": "#555"},
                 name=t("col_value", lang), hovertemplate="%{x}: %{y:.1f}<extra></extra>")
-    target = d.target.iloc[0]
-    fig.add_hline(y=target, line_dash="dash", line_color="#d73027",
-                  annotation_text=f"{t('chart_target', lang)} {fmt_target(d.target_op.iloc[0], target, d.target_high.iloc[0] if 'target_high' in d else None, lang=lang, words=False)}")
+    op, low, high = d.target_op.iloc[0], d.target.iloc[0], d.target_high.iloc[0]
+    label = f"{t('chart_target', lang)} {fmt_target(op, low, high, unit, lang, words=False)}"
+    if op == "between":  # a band between the two bounds
+        fig.add_hrect(y0=low, y1=high, line_width=1, line_dash="dash", line_color="#d73027",
+                      fillcolor="rgba(215,48,39,0.10)", annotation_text=label, annotation_position="top left")
+    else:
+        fig.add_hline(y=low, line_dash="dash", line_color="#d73027", annotation_text=label)
     return _separators(_style(fig, title, 420), lang)
 
 

@@ -7,46 +7,51 @@ import argparse
 import sys
 from pathlib import Path
 
+from .i18n import t
+
 LEVELS = ("district", "sector", "province", "national", "all")
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gender-metrics", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lang", choices=("vi", "en"), default="vi",
+                        help="language of messages, reasons and reports (default vi)")
 
-    s = sub.add_parser("sample", help="write the bundled SAMPLE forms (DỮ LIỆU MẪU) into a folder")
+    def add(name, **kw):  # every command takes --lang
+        return sub.add_parser(name, parents=[common], **kw)
+
+    s = add("sample", help="write the bundled SAMPLE forms (DỮ LIỆU MẪU) into a folder")
     s.add_argument("--out", type=Path, required=True)
 
-    s = sub.add_parser("forms", help="write blank report forms (.xlsx), one per unit")
+    s = add("forms", help="write blank report forms (.xlsx), one per unit")
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--unit", action="append", help="unit code or name (repeatable); default: all")
 
-    s = sub.add_parser("ingest", help="read filled forms into data/processed")
+    s = add("ingest", help="read filled forms into data/processed")
     s.add_argument("--raw", type=Path, default=None, help="folder of filled forms (default data/raw)")
     s.add_argument("--processed", type=Path, default=None, help="output folder (default data/processed)")
     s.add_argument("--strict", action="store_true", help="exit 1 if any cell or file was rejected")
-    s.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the reasons and the summary")
 
-    s = sub.add_parser("progress", help="progress table against the 2015/2020 targets")
+    s = add("progress", help="progress table against the 2015/2020 targets")
     s.add_argument("--level", choices=LEVELS, default="all")
     s.add_argument("--out", type=Path, default=None, help="FILE.csv or FILE.xlsx (default: print)")
     s.add_argument("--processed", type=Path, default=None)
 
-    s = sub.add_parser("feasibility", help="feasibility of the 2021-2030 targets (national and proposed)")
+    s = add("feasibility", help="feasibility of the 2021-2030 targets (national and proposed)")
     s.add_argument("--out", type=Path, default=None, help="FILE.csv or FILE.xlsx (default: print)")
     s.add_argument("--processed", type=Path, default=None)
     s.add_argument("--national-only", action="store_true", help="judge only the national targets")
 
-    s = sub.add_parser("packet", help="the conference packet: summary tables of every unit, for printing")
+    s = add("packet", help="the conference packet: summary tables of every unit, for printing")
     s.add_argument("--out", type=Path, required=True, help="FILE.xlsx")
     s.add_argument("--processed", type=Path, default=None)
-    s.add_argument("--lang", choices=("vi", "en"), default="vi")
 
-    s = sub.add_parser("run", help="render the reports (papermill + nbconvert) and reports/index.html")
+    s = add("run", help="render the reports (papermill + nbconvert) and reports/index.html")
     s.add_argument("--unit", action="append", help="unit code or name (repeatable); default: all")
     s.add_argument("--kind", action="append", choices=("district", "sector", "province", "national", "feasibility"))
     s.add_argument("--jobs", type=int, default=None, help="parallel processes (default: one per core)")
-    s.add_argument("--lang", choices=("vi", "en"), default="vi")
     s.add_argument("--out", type=Path, default=None, help="reports folder (default reports/)")
     s.add_argument("--processed", type=Path, default=None)
     s.add_argument("--force", action="store_true", help="re-run reports whose inputs did not change")
@@ -72,7 +77,7 @@ def _sample(args) -> int:
     from .sample import generate_sample
 
     paths = generate_sample(args.out)
-    print(f"{len(paths)} SAMPLE forms (DỮ LIỆU MẪU) written to {args.out}")
+    print(t("cli_sample_written", args.lang, n=len(paths), out=args.out))
     return 0
 
 
@@ -82,7 +87,7 @@ def _forms(args) -> int:
 
     codes = [resolve_unit(u) for u in args.unit] if args.unit else None
     paths = write_forms(args.out, codes)
-    print(f"{len(paths)} form(s) written to {args.out}")
+    print(t("cli_forms_written", args.lang, n=len(paths), out=args.out))
     return 0
 
 
@@ -106,7 +111,7 @@ def _progress(args) -> int:
     if args.level != "all":
         prog = prog[prog.level == args.level]
     return _write_table(prog, args.out, ["unit", "indicator", "breakdown", "milestone", "target_op", "target",
-                                         "value", "status", "pace"])
+                                         "value", "status", "pace"], args.lang)
 
 
 def _packet(args) -> int:
@@ -116,16 +121,16 @@ def _packet(args) -> int:
     from .progress import plain, progress
 
     if args.out.suffix.lower() != ".xlsx":
-        raise ValueError(f"--out must end in .xlsx, not {args.out.name!r}")
+        raise ValueError(t("cli_out_suffix", args.lang, expected=".xlsx", name=repr(args.out.name)))
     sample = bool(load_manifest(args.processed).get("sample_units"))
     prog = plain(progress(load_observations(args.processed)))
     assessment = narrative_of("42", prog, load_table("narratives", args.processed), args.lang)
     path = write_packet(args.out, prog, lang=args.lang, sample=sample, assessment=assessment)
-    print(f"packet written to {path}")
+    print(t("cli_packet_written", args.lang, path=path))
     return 0
 
 
-def _write_table(df, out: Path | None, cols: list[str]) -> int:
+def _write_table(df, out: Path | None, cols: list[str], lang: str) -> int:
     from .packet import safe_frame
 
     if out is None:
@@ -138,8 +143,8 @@ def _write_table(df, out: Path | None, cols: list[str]) -> int:
     elif out.suffix.lower() == ".csv":
         df.to_csv(out, index=False, encoding="utf-8")
     else:
-        raise ValueError(f"--out must end in .csv or .xlsx, not {out.name!r}")
-    print(f"{len(df)} rows written to {out}")
+        raise ValueError(t("cli_out_suffix", lang, expected=".csv / .xlsx", name=repr(out.name)))
+    print(t("cli_rows_written", lang, n=len(df), out=out))
     return 0
 
 
@@ -157,12 +162,11 @@ def _feasibility(args) -> int:
             frames.append(feasibility(obs, prop[["unit", "indicator", "year", "value"]]).assign(target_kind="proposed"))
     f = pd.concat(frames, ignore_index=True)
     return _write_table(f, args.out, ["unit", "indicator", "year", "target_kind", "target_op", "target", "last_value",
-                                      "projected", "p_met", "k", "verdict", "below_national"])
+                                      "projected", "p_met", "k", "verdict", "below_national"], args.lang)
 
 
 def _run(args) -> int:
     from .batch import BatchLocked, plan, run
-    from .i18n import t
 
     L = args.lang
 
@@ -182,7 +186,8 @@ def _run(args) -> int:
     print(f"{col['unit']:<{width}}  {col['kind']:<11} {col['status']:<8} {col['seconds']:>7}  {col['report']}")
     for r in results:
         where = r.html if r.status != "failed" else f"{r.notebook}  {r.error}"
-        print(f"{r.label:<{width}}  {r.kind:<11} {t(f'run_status_{r.status}', L):<8} {r.seconds:7.1f}  {where}")
+        print(f"{r.label:<{width}}  {t(f'run_kind_{r.kind}', L):<11} {t(f'run_status_{r.status}', L):<8} "
+              f"{r.seconds:7.1f}  {where}")
     out = Path(jobs[0].out_dir) if jobs else None
     ok = sum(r.status != "failed" for r in results)
     print(t("run_ready", L, ok=ok, total=len(results), index=out / "index.html" if out else "-"))

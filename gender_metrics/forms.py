@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .catalogue import load_catalogue
-from .narrative import op_text
+from .i18n import fmt_target
 from .units import load_units, unit_label
 
 TEMPLATE_VERSION = "gender_metrics-form-1"
@@ -247,7 +247,7 @@ def write_form(code: str, path: Path | str, *, values: dict | None = None, targe
         for year, col in ((2025, TARGET_COLS["national_2025"]), (2030, TARGET_COLS["national_2030"])):
             if (ind.id, year) in tg.index:
                 t = tg.loc[(ind.id, year)]
-                ws.cell(i, col, op_text(t.op, t.value, t.value_high, ind.unit, "vi"))
+                ws.cell(i, col, fmt_target(t.op, t.value, t.value_high, ind.unit, "vi"))
         for year, col in ((2025, TARGET_COLS["proposed_2025"]), (2030, TARGET_COLS["proposed_2030"])):
             c = ws.cell(i, col, targets.get((ind.id, year)))
             c.protection, c.fill = _UNLOCKED, _INPUT_FILL

@@ -80,6 +80,10 @@ class FormRead:
     def t(self, key: str, /, **kw) -> str:
         return t(key, self.lang, **kw)
 
+    def who(self, code: str) -> str:
+        """A unit as an officer knows it: "Huyện Hương Sơn (mã 439)"."""
+        return t("unit_candidate", self.lang, label=unit_label(code, self.lang), code=code)
+
     def mark(self, cell: Cell | None, status: str, reason: str = "") -> None:
         if cell is None:
             self.report.append({"file": self.file, "sheet": "", "cell": "", "value": "",
@@ -255,7 +259,7 @@ def _read_ident(out: FormRead, cells: list[Cell]) -> None:
         return
     u = _unit_row(unit)
     if u.level not in ("district", "sector"):
-        out.error = out.t("in_not_a_reporting_unit", sheet=F.SHEET_ID, unit=unit, name=u.name_vi)
+        out.error = out.t("in_not_a_reporting_unit", sheet=F.SHEET_ID, unit=out.who(unit))
         for c in found.values():
             out.mark(c, REJECTED, out.error)
         return
@@ -278,7 +282,7 @@ def _read_ident(out: FormRead, cells: list[Cell]) -> None:
             except UnitError:
                 other = unit
             if other != unit:
-                out.mark(c, ACCEPTED, out.t("in_name_mismatch", other=other, unit=unit))
+                out.mark(c, ACCEPTED, out.t("in_name_mismatch", other=out.who(other), unit=out.who(unit)))
                 out.ident[key] = unit
                 continue
             out.ident[key] = unit
@@ -320,11 +324,11 @@ def _read_indicators(out: FormRead, cells: list[Cell]) -> None:
             if key in keys:
                 out.mark(c, IGNORED, out.t("in_row_key"))
             else:
-                out.mark(c, REJECTED, out.t("in_row_not_in_template", key=repr(key), unit=out.unit))
+                out.mark(c, REJECTED, out.t("in_row_not_in_template", key=repr(key), unit=out.who(out.unit)))
             continue
         if key not in keys:
             ind = (key or "").split("|")[0]
-            why = (out.t("in_indicator_not_of_unit", indicator=ind, unit=out.unit) if ind in cat
+            why = (out.t("in_indicator_not_of_unit", indicator=ind, unit=out.who(out.unit)) if ind in cat
                    else out.t("in_row_no_key"))
             out.mark(c, REJECTED, why)
             continue
@@ -360,7 +364,7 @@ def _read_indicators(out: FormRead, cells: list[Cell]) -> None:
             continue
         pending[k] = {"cell": c, "x": x}
     for (ind_id, year, part), dup in repeated.items():
-        why = out.t("in_repeated", n=len(dup), refs=", ".join(d.ref for d in dup), part=out.t(f"part_{part}").lower(),
+        why = out.t("in_repeated", n=len(dup), refs=", ".join(d.ref for d in dup), part=out.t(f"part_{part}"),
                     indicator=ind_id, year=year)
         for d in dup:
             out.mark(d, REJECTED, why)
@@ -394,7 +398,7 @@ def _read_targets(out: FormRead, cells: list[Cell]) -> None:
         key = row_key.get(c.row)
         if c.col == 1:
             out.mark(c, IGNORED if key in ids else REJECTED,
-                     out.t("in_row_key") if key in ids else out.t("in_target_not_of_unit", key=repr(key), unit=out.unit))
+                     out.t("in_row_key") if key in ids else out.t("in_target_not_of_unit", key=repr(key), unit=out.who(out.unit)))
             continue
         if key not in ids:
             out.mark(c, REJECTED, out.t("in_target_row_no_key"))
@@ -530,9 +534,10 @@ class IngestResult:
     def counts(self) -> dict[str, int]:
         return self.report.status.value_counts().reindex([ACCEPTED, REJECTED, IGNORED], fill_value=0).to_dict()
 
-    def summary(self, lang: str | None = None) -> str:
-        """What a secretariat officer needs after an ingest, in ``lang`` (default: the run's language)."""
-        L = lang or self.lang
+    def summary(self) -> str:
+        """What a secretariat officer needs after an ingest, in the language of the run (its reasons
+        were written in that language)."""
+        L = self.lang
         c = self.counts
         lines = [t("in_sum_counts", L, files=self.files, units=len(self.units), accepted=c[ACCEPTED],
                    rejected=c[REJECTED], ignored=c[IGNORED])]
@@ -584,9 +589,9 @@ def _resolve_duplicates(forms: list[FormRead]) -> None:
         keep = group[-1]
         when = keep.ident.get("submitted")
         for f in group[:-1]:
-            why = (f.t("in_superseded_later", unit=unit, file=keep.file, date=f"{when:%d/%m/%Y}")
+            why = (f.t("in_superseded_later", unit=f.who(unit), file=keep.file, date=f"{when:%d/%m/%Y}")
                    if when and when != f.ident.get("submitted")
-                   else f.t("in_superseded_same", unit=unit, file=keep.file))
+                   else f.t("in_superseded_same", unit=f.who(unit), file=keep.file))
             for row in f.report:
                 if row["status"] == ACCEPTED:
                     row["status"], row["reason"] = REJECTED, why
@@ -628,7 +633,7 @@ def _read_all(paths: list[Path], raw: Path, *, jobs: int | None, progress: bool,
 
     work = [(str(p), p.relative_to(raw).as_posix(), lang) for p in paths]
     n = jobs if jobs is not None else (os.cpu_count() or 1)
-    bar = tqdm(total=len(work), desc="forms", unit="form", disable=not progress)
+    bar = tqdm(total=len(work), desc=t("in_progress_forms", lang), unit="", disable=not progress)
     if n <= 1 or len(work) < PARALLEL_FROM:
         out = []
         for w in work:
@@ -655,14 +660,14 @@ def ingest(raw_dir: Path | str | None = None, processed_dir: Path | str | None =
     """
     from .paths import default_processed_dir, default_raw_dir
 
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
     raw = Path(raw_dir) if raw_dir else default_raw_dir()
     processed = Path(processed_dir) if processed_dir else default_processed_dir()
     if not raw.is_dir():
-        raise FileNotFoundError(f"raw folder {raw} does not exist; put the filled forms (.xlsx) there")
+        raise FileNotFoundError(t("in_no_raw_dir", lang, raw=raw))
     paths = sorted(p for p in raw.rglob("*") if p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm")
                    and not p.name.startswith("~$"))
-    if lang not in LANGS:
-        raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
     forms = _read_all(paths, raw, jobs=jobs, progress=progress, lang=lang)
     _resolve_duplicates(forms)
     kept = [f for f in forms if f.unit]

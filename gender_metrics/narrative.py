@@ -47,11 +47,6 @@ def _short_name(name: str) -> str:
     return re.sub(r"\s*\([^)]*\)\s*$", "", name)
 
 
-def op_text(op: str, target: float, high: float, unit: str, lang: str) -> str:
-    """"trên 35%", "từ 30% trở lên", "không quá 113", "từ 40% đến 60%" (or the English forms)."""
-    return fmt_target(op, target, high, unit, lang)
-
-
 def _period(row, lang: str, term: bool) -> str:
     y = int(row.value_year)
     if term:
@@ -91,7 +86,7 @@ def result_sentence(row, lang: str = "vi") -> str:
     if name.endswith(("năm", "2010", "year", "2010")):  # "… hằng năm, năm 2020, đạt …": no "năm năm"
         name, period = name + ",", period + ","
     kw = {"name": name, "period": period, "value": fmt_value(row.value, unit, lang),
-          "target": op_text(row.target_op, row.target, row.target_high, unit, lang)}
+          "target": fmt_target(row.target_op, row.target, row.target_high, unit, lang)}
     if row.status == "achieved":
         return t("sentence_achieved", lang, **kw)
     if row.status == "not_achieved":

@@ -19,8 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from .catalogue import load_catalogue
 from .forms import safe_text
-from .i18n import fmt_value, t
-from .narrative import op_text
+from .i18n import fmt_target, fmt_value, t
 from .progress import plain
 from .report import source_text
 from .units import load_units, unit_label
@@ -85,7 +84,7 @@ def _unit_sheet(wb: Workbook, code: str, prog: pd.DataFrame, lang: str, sample: 
                   fmt_value(first.baseline, info.unit, lang) if first.baseline_year == 2010 else ""]
         for y in (2015, 2020):
             r = m.get(y)
-            values += ([op_text(r.target_op, r.target, r.target_high, info.unit, lang), fmt_value(r.value, info.unit, lang)]
+            values += ([fmt_target(r.target_op, r.target, r.target_high, info.unit, lang), fmt_value(r.value, info.unit, lang)]
                        if r is not None else ["", ""])
         last = m.get(2020) or m.get(2015)
         values += [t("status_" + last.status, lang) if last is not None else "",

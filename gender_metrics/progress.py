@@ -313,7 +313,7 @@ def league_table(prog: pd.DataFrame, observations: pd.DataFrame, milestone: int 
     ratio (both descending).
     """
     d = prog[(prog.level == "district") & (prog.milestone == milestone)]
-    d = d.astype({c: object for c in ("unit", "status") if isinstance(d[c].dtype, pd.CategoricalDtype)})
+    d = plain(d)
     assessed = d.status.isin(["achieved", "not_achieved", "inconclusive"])
     g = d.assign(assessed=assessed, achieved=d.status.eq("achieved"),
                  pr=d.progress_ratio.clip(-1, 2).where(assessed)).groupby("unit")

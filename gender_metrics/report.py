@@ -43,6 +43,8 @@ CSS = """
 .gm .st-inconclusive { color: #b36b00; font-weight: 600; } .gm .st-no_data, .gm .st-not_collected { color: #777; }
 .gm blockquote { margin: 0.3em 0 0.6em; padding: 4px 12px; border-left: 4px solid #c6dbef; background: #f7fbff;
   white-space: pre-wrap; } .gm .small { font-size: 0.82em; color: #666; }
+.gm .print-only { display: none; }
+@media print { .gm details { display: none; } .gm .print-only { display: block; } }
 </style>
 """
 
@@ -78,8 +80,9 @@ def _given_by(units: list[str], lang: str) -> str:
         return f"<div class='small'>{_e(t('lessons_from', lang, n=len(units), units=', '.join(units)))}</div>"
     shown = ", ".join(units[:GIVEN_BY_SHOWN])
     more = t("and_n_more", lang, n=len(units) - GIVEN_BY_SHOWN)
+    every = t("lessons_from", lang, n=len(units), units=", ".join(units))
     return (f"<details class='small'><summary>{_e(t('lessons_from', lang, n=len(units), units=shown))} {_e(more)}"
-            f"</summary>{_e(', '.join(units))}</details>")
+            f"</summary>{_e(', '.join(units))}</details><div class='small print-only'>{_e(every)}</div>")
 
 
 def _id_key(i: str):
@@ -296,7 +299,7 @@ class UnitReport:
         d["ci_low"], d["ci_high"] = lo, hi
         tg = self.catalogue.targets
         tg = tg[(tg.strategy == "2011-2020") & (tg.id == indicator)]
-        return charts.series_chart(d, tg, f"{indicator} {self._name_of(indicator)}", self.lang)
+        return charts.series_chart(d, tg, f"{indicator} {self._name_of(indicator)}", self.lang, info.unit)
 
     def districts_chart(self, indicator: str = "4.1", milestone: int = 2020):
         """One indicator across the districts at a milestone (province report)."""
@@ -304,7 +307,7 @@ class UnitReport:
         p = p[(p.level == "district") & (p.indicator == indicator) & (p.milestone == milestone)].copy()
         p["name"] = p.unit.map(lambda c: unit_label(c, self.lang))
         title = t("chart_districts_title", self.lang, indicator=f"{indicator} {self._name_of(indicator)}", year=milestone)
-        return charts.districts_chart(p, title, self.lang)
+        return charts.districts_chart(p, title, self.lang, self.indicators.loc[indicator].unit)
 
     def narrative(self) -> HTML:
         """The unit's own assessment from its form, verbatim and escaped, by section."""

@@ -152,6 +152,20 @@ def test_province_report_with_an_undated_form(raw_dir, tmp_path):
     assert "Đơn vị đã gửi báo cáo nhưng không ghi ngày gửi." in gm.UnitReport("Can Lộc", "vi", tmp_path / "p").header().data
     legend = r.indicator_legend().data
     ids = [x.split("</td>")[0] for x in legend.split("<tr><td>")[1:]]
-    assert ids[:3] == ["1.1a", "1.1b", "1.2"] and ids == sorted(ids, key=lambda i: [int(p) if p.isdigit() else p
-                                                                                for p in re.findall(r"\d+|\D+", i)])
+    catalogue_order = list(gm.load_catalogue().for_strategy("2011-2020").id)  # the strategy's own order
+    assert ids == [i for i in catalogue_order if i in ids] and ids[:3] == ["1.1a", "1.1b", "1.2"]
+    assert len(ids) == 24
     assert "Tỷ lệ nữ đại biểu Hội đồng nhân dân" in legend
+
+
+def test_band_targets_are_drawn_as_bands(processed):
+    r = gm.UnitReport("42", "vi", processed)
+    fig = r.districts_chart("2.1", 2020)  # target: between 40% and 60%
+    (rect,) = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert (rect.y0, rect.y1) == (40, 60)
+    assert [a.text for a in fig.layout.annotations] == ["Mục tiêu 40% - 60%"]
+    lines = [d for d in r.series_chart("2.1").data if d.mode == "lines"]
+    assert sorted(tuple(d.y) for d in lines) == [(40, 40), (40, 40), (60, 60), (60, 60)]  # both bounds, 2015 and 2020
+    assert {d.name for d in lines if d.name} == {"Mục tiêu 2015 (40% - 60%)", "Mục tiêu 2020 (40% - 60%)"}
+    with pytest.raises(ValueError, match="needs its upper bound"):
+        gm.i18n.fmt_target("between", 40, float("nan"), "%")

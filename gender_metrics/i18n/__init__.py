@@ -84,6 +84,8 @@ def fmt_target(op: str, value, high=None, unit: str = "", lang: str = "vi", *, w
     "từ 40% đến 60%" (or the English forms); ``words=False`` gives the table form "≥ 30%", "40% - 60%"."""
     v = fmt_value(value, unit, lang, compact=True)
     if op == "between":
+        if high is None or high != high:
+            raise ValueError(f"a 'between' target needs its upper bound (got {high!r})")
         hi = fmt_value(high, unit, lang, compact=True)
         return t("op_between", lang, low=v, high=hi) if words else f"{v} - {hi}"
     if op not in _OP_KEY:

@@ -14,7 +14,7 @@ import os
 import threading
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -347,8 +347,12 @@ def _run_locked(jobs, out, *, n_jobs, force, progress, wall_limit, scheduler, se
     def collect(j: Job, r: JobResult) -> None:
         results.append(r)
         _record(state, j, r)
-        bar.set_postfix_str(f"{j.stem}: {r.status}")
+        bar.set_postfix_str(f"{j.stem}: {t('run_status_' + r.status, j.lang)}")
         bar.update()
+
+    def show_running(stems: list[str]) -> None:  # what the workers are on now
+        if stems:
+            bar.set_postfix_str(t("run_running", jobs[0].lang, stems=", ".join(stems)))
 
     try:
         if todo and scheduler:
@@ -372,13 +376,17 @@ def _run_locked(jobs, out, *, n_jobs, force, progress, wall_limit, scheduler, se
                                        initargs=(str(log_dir),))
             try:
                 futures = {pool.submit(task, j): j for j in todo}
-                for fut in as_completed(futures):
-                    j = futures[fut]
-                    try:
-                        r = fut.result()
-                    except Exception as exc:  # a worker that died
-                        r = _lost(j, exc)
-                    collect(j, r)
+                pending = set(futures)
+                while pending:  # wake every second to show what is running, collect what finished
+                    done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        j = futures[fut]
+                        try:
+                            r = fut.result()
+                        except Exception as exc:  # a worker that died
+                            r = _lost(j, exc)
+                        collect(j, r)
+                    show_running([futures[f].stem for f in futures if f in pending and f.running()][:n_jobs])
             except KeyboardInterrupt:
                 _stop_pool(pool)
                 raise

@@ -46,6 +46,16 @@ def test_a_failing_report_does_not_stop_the_others(processed, tmp_path):
     assert "ValueError" in index and "district-huong-son.html" not in index
 
 
+def test_progress_bar_shows_what_is_running(processed, tmp_path, capfd):
+    slow = _notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(3)")
+    jobs = [_job(processed, tmp_path / "out", slow, "439"), _job(processed, tmp_path / "out", slow, "440")]
+    res = run(jobs, n_jobs=1, progress=True)
+    assert [r.status for r in res] == ["ok", "ok"]
+    err = capfd.readouterr().err
+    assert "đang chạy: district-huong-son" in err and "đang chạy: district-duc-tho" in err
+    assert "district-huong-son: xong" in err
+
+
 def test_wall_clock_limit_stops_a_hung_report_and_the_next_one_runs(processed, tmp_path):
     hung = _notebook(tmp_path / "hung.ipynb", "import time\ntime.sleep(120)")
     good = _notebook(tmp_path / "good.ipynb", "print(unit)")

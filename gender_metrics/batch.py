@@ -90,7 +90,7 @@ def plan(units: list[str] | None = None, kinds: list[str] | None = None, *, lang
         raise ValueError(f"unknown kind(s) {bad}; expected some of {list(KINDS)}")
     processed = (Path(processed_dir) if processed_dir else default_processed_dir()).resolve()
     if not (processed / "observations.parquet").exists():
-        raise FileNotFoundError(f"no processed data in {processed}: run `gender-metrics ingest` first")
+        raise FileNotFoundError(t("in_table_missing", lang, path=processed / "observations.parquet", dir=processed))
     out = (Path(out_dir) if out_dir else default_reports_dir()).resolve()
     table = load_units()
     if units:

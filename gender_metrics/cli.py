@@ -107,7 +107,7 @@ def _progress(args) -> int:
     from .ingest import load_observations
     from .progress import progress
 
-    prog = progress(load_observations(args.processed))
+    prog = progress(load_observations(args.processed, args.lang))
     if args.level != "all":
         prog = prog[prog.level == args.level]
     return _write_table(prog, args.out, ["unit", "indicator", "breakdown", "milestone", "target_op", "target",
@@ -122,9 +122,9 @@ def _packet(args) -> int:
 
     if args.out.suffix.lower() != ".xlsx":
         raise ValueError(t("cli_out_suffix", args.lang, expected=".xlsx", name=repr(args.out.name)))
-    sample = bool(load_manifest(args.processed).get("sample_units"))
-    prog = plain(progress(load_observations(args.processed)))
-    assessment = narrative_of("42", prog, load_table("narratives", args.processed), args.lang)
+    sample = bool(load_manifest(args.processed, args.lang).get("sample_units"))
+    prog = plain(progress(load_observations(args.processed, args.lang)))
+    assessment = narrative_of("42", prog, load_table("narratives", args.processed, args.lang), args.lang)
     path = write_packet(args.out, prog, lang=args.lang, sample=sample, assessment=assessment)
     print(t("cli_packet_written", args.lang, path=path))
     return 0
@@ -154,10 +154,10 @@ def _feasibility(args) -> int:
     from .feasibility import feasibility
     from .ingest import load_observations, load_proposed_targets
 
-    obs = load_observations(args.processed)
+    obs = load_observations(args.processed, args.lang)
     frames = [feasibility(obs).assign(target_kind="national")]
     if not args.national_only:
-        prop = load_proposed_targets(args.processed)
+        prop = load_proposed_targets(args.processed, args.lang)
         if not prop.empty:
             frames.append(feasibility(obs, prop[["unit", "indicator", "year", "value"]]).assign(target_kind="proposed"))
     f = pd.concat(frames, ignore_index=True)

@@ -124,6 +124,8 @@ def write_index(reports_dir: Path | str, entries: list[dict], *, lang: str = "vi
         rows.append(f"<tr class='{e['status']}'><td>{html.escape(e['label'])}</td><td>{html.escape(kinds.get(e['kind'], e['kind']))}</td>"
                     f"<td>{html.escape(status_text.get(e['status'], e['status']))}</td><td>{link}</td></tr>")
     banner = f"<p class='sample'>{html.escape(t('sample_banner', L))}</p>" if sample else ""
+    if (reports_dir / "packet.xlsx").exists():  # written by `make reports` beside the reports
+        banner += f"<p><a href='packet.xlsx'>{html.escape(t('index_packet', L))}</a></p>"
     made = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
     page = f"""<!DOCTYPE html>
 <html lang="{L}"><head><meta charset="utf-8"><title>{html.escape(labels[0])}</title>

@@ -705,33 +705,37 @@ def ingest(raw_dir: Path | str | None = None, processed_dir: Path | str | None =
     return result
 
 
-def load_observations(processed_dir: Path | str | None = None) -> pd.DataFrame:
+def load_observations(processed_dir: Path | str | None = None, lang: str = "vi") -> pd.DataFrame:
     """The tidy observations: unit, strategy, indicator, year, numerator, denominator, value, source,
     breakdown (empty = the headline value)."""
-    return load_table("observations", processed_dir)
+    return load_table("observations", processed_dir, lang)
 
 
-def load_proposed_targets(processed_dir: Path | str | None = None) -> pd.DataFrame:
+def load_proposed_targets(processed_dir: Path | str | None = None, lang: str = "vi") -> pd.DataFrame:
     """The 2021-2030 targets proposed in the forms: unit, indicator, year, value (and source)."""
-    return load_table("proposed_targets", processed_dir)
+    return load_table("proposed_targets", processed_dir, lang)
 
 
-def load_table(name: str, processed_dir: Path | str | None = None) -> pd.DataFrame:
+def load_table(name: str, processed_dir: Path | str | None = None, lang: str = "vi") -> pd.DataFrame:
     """One processed table by name (observations, narratives, proposed_targets, submissions, quality)."""
     from .paths import default_processed_dir
 
     d = Path(processed_dir) if processed_dir else default_processed_dir()
     path = d / f"{name}.parquet"
     if not path.exists():
-        raise FileNotFoundError(f"{path} not found: run `gender-metrics ingest --processed {d}` first")
+        raise FileNotFoundError(t("in_table_missing", lang, path=path, dir=d))
     return pd.read_parquet(path)
 
 
-def load_manifest(processed_dir: Path | str | None = None) -> dict:
+def load_manifest(processed_dir: Path | str | None = None, lang: str = "vi") -> dict:
+    """What the last ingest wrote: data hash, time, sample units, the hashes of the tables."""
     from .paths import default_processed_dir
 
     d = Path(processed_dir) if processed_dir else default_processed_dir()
-    return json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    path = d / "manifest.json"
+    if not path.exists():
+        raise FileNotFoundError(t("in_table_missing", lang, path=path, dir=d))
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 __all__ = ["ingest", "load_observations", "load_proposed_targets", "load_table", "load_manifest",

@@ -169,3 +169,16 @@ def test_band_targets_are_drawn_as_bands(processed):
     assert {d.name for d in lines if d.name} == {"Mục tiêu 2015 (40% - 60%)", "Mục tiêu 2020 (40% - 60%)"}
     with pytest.raises(ValueError, match="needs its upper bound"):
         gm.i18n.fmt_target("between", 40, float("nan"), "%")
+
+
+def test_index_links_the_packet_and_missing_data_is_explained(processed, tmp_path):
+    from gender_metrics.export import write_index
+
+    (tmp_path / "packet.xlsx").write_bytes(b"")
+    page = write_index(tmp_path, [], lang="vi").read_text(encoding="utf-8")
+    assert "<a href='packet.xlsx'>Tài liệu hội nghị" in page
+    assert "packet.xlsx" not in write_index(tmp_path / "other", [], lang="vi").read_text(encoding="utf-8")
+    exe = [sys.executable, "-m", "gender_metrics.cli"]
+    for cmd in (["run"], ["progress"], ["packet", "--out", str(tmp_path / "p.xlsx")]):
+        r = subprocess.run([*exe, *cmd, "--processed", str(tmp_path / "none")], capture_output=True, text=True)
+        assert r.returncode == 2 and "hãy chạy `gender-metrics ingest --processed" in r.stderr, (cmd, r.stderr)

@@ -119,23 +119,19 @@ def _assessment_sheet(wb: Workbook, n, lang: str, sample: bool, used: set[str]) 
         rows.append((level, t(key, lang)))
         rows.extend(items or [("small", t("none_line", lang))])
 
-    def quoted(pairs, group=None):
-        out = []
-        for txt, who in pairs:
-            units = n.units_of.get((group, txt)) if group else None
-            out += [("text", txt), ("small", t("lessons_from", lang, n=len(units), units=", ".join(units)) if units else who)]
-        return out
+    def quoted(pairs):  # the text and who gave it (a form cell, or the units gathered by the province)
+        return [row for txt, who in pairs for row in (("text", txt), ("small", who))]
 
     section("section_results", [("bullet", x) for x in n.results])
     section("section_improvements", [("bullet", x) for x in n.improvements], "h3")
     section("section_shortcomings", [("bullet", x) for x in n.shortcomings])
     rows.append(("h2", t("section_causes", lang)))
     for group in ("causes_objective", "causes_subjective"):
-        section("section_" + group, quoted([(x, w) for g, x, w in n.causes if g == group], group), "h3")
+        section("section_" + group, quoted([(x, w) for g, x, w in n.causes if g == group]), "h3")
     section("computed_label", [("bullet", x) for x in n.computed_causes], "h3")
     section("section_lessons", [p for txt, us in n.lessons for p in
                                 (("text", txt), ("small", t("lessons_from", lang, n=len(us), units=", ".join(us))))])
-    section("section_recommendations", quoted(n.recommendations, "recommendations"))
+    section("section_recommendations", quoted(n.recommendations))
     fonts = {"title": Font(bold=True, size=12), "banner": Font(bold=sample, color="9C5700" if sample else "1A7F3C"),
              "h2": Font(bold=True, size=12, color="1F4E79"), "h3": Font(bold=True, italic=True),
              "small": Font(size=9, color="555555"), "text": Font(), "bullet": Font()}

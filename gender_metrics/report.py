@@ -75,7 +75,7 @@ GIVEN_BY_SHOWN = 4  # units named before the rest are folded
 
 
 def _given_by(units: list[str], lang: str) -> str:
-    """"Nêu bởi 3 đơn vị: A, B, C"; a long list shows its first names and folds the rest."""
+    """"Do 3 đơn vị nêu: A, B, C"; a long list shows its first names and folds the rest (printed in full)."""
     if len(units) <= GIVEN_BY_SHOWN + 1:
         return f"<div class='small'>{_e(t('lessons_from', lang, n=len(units), units=', '.join(units)))}</div>"
     shown = ", ".join(units[:GIVEN_BY_SHOWN])
@@ -83,11 +83,6 @@ def _given_by(units: list[str], lang: str) -> str:
     every = t("lessons_from", lang, n=len(units), units=", ".join(units))
     return (f"<details class='small'><summary>{_e(t('lessons_from', lang, n=len(units), units=shown))} {_e(more)}"
             f"</summary>{_e(', '.join(units))}</details><div class='small print-only'>{_e(every)}</div>")
-
-
-def _id_key(i: str):
-    """Indicator ids in catalogue order: 1.1a, 1.1b, 1.2, ..., 10.1 (not 10.1 before 2.1)."""
-    return [int(x) if x.isdigit() else x for x in re.findall(r"\d+|\D+", i)]
 
 
 def package_version() -> str:
@@ -499,9 +494,9 @@ class UnitReport:
         """The names behind the indicator codes of the heat map, for the printed conference copy."""
         L = self.lang
         p = self.all_progress
-        ids = sorted(set(p.indicator[(p.level == "district") & (p.milestone == 2020)]), key=_id_key)
-        names = self.indicators[f"name_{L}"]
-        rows = "".join(f"<tr><td>{_e(i)}</td><td>{_e(names.get(i, i))}</td></tr>" for i in ids)
+        shown = set(p.indicator[(p.level == "district") & (p.milestone == 2020)])
+        names = self.indicators[f"name_{L}"]  # in the strategy's order
+        rows = "".join(f"<tr><td>{_e(i)}</td><td>{_e(name)}</td></tr>" for i, name in names.items() if i in shown)
         return HTML(f"<div class='gm'><table class='gmt legend'><thead><tr><th>{_e(t('col_id', L))}</th>"
                     f"<th>{_e(t('col_indicator', L))}</th></tr></thead><tbody>{rows}</tbody></table></div>")
 

@@ -1,23 +1,50 @@
-"""gender_metrics: review of the National Strategy on Gender Equality 2011-2020 and feasibility of
-the 2021-2030 targets, per district, department and province (Hà Tĩnh, plan 121/KH-UBND).
+"""gender_metrics: review a gender-equality strategy per district, department and province, and check
+whether the next strategy's targets are feasible. A review is data (``reviews/<name>.yaml``); the
+default is the 2011-2020 review of Hà Tĩnh (plan 121/KH-UBND).
 
     import gender_metrics as gm
     obs = gm.load_observations()          # tidy: unit, strategy, indicator, year, numerator, ...
     prog = gm.progress(obs)               # one row per unit × indicator × milestone
     gm.resolve_unit("H. Hương Sơn")       # "439"
+
+Names are imported on first use, so ``import gender_metrics`` stays quick (a report kernel loads only
+what its cells call).
 """
 
-from . import charts
-from .catalogue import Catalogue, CatalogueError, load_catalogue
-from .feasibility import feasibility
-from .ingest import IngestError, ingest, load_observations, load_proposed_targets, load_table
-from .narrative import narrative
-from .progress import league_table, progress, province_values
-from .report import UnitReport
-from .units import UnitError, load_units, resolve_unit, unit_label
+from __future__ import annotations
 
-__all__ = [
-    "Catalogue", "CatalogueError", "IngestError", "feasibility", "league_table", "narrative", "UnitError", "UnitReport", "charts", "ingest",
-    "load_catalogue", "load_observations", "load_proposed_targets", "load_table", "load_units", "progress",
-    "province_values", "resolve_unit", "unit_label",
-]
+import importlib
+
+_EXPORTS = {
+    # reference data
+    "load_reference": "api", "load_catalogue": "api", "load_units": "api", "resolve_unit": "api",
+    "unit_label": "api", "label": "api", "Reference": "reference", "Catalogue": "reference",
+    "CatalogueError": "reference", "ReviewError": "reference", "UnitError": "reference",
+    # data
+    "ingest": "api", "IngestError": "ingest", "load_observations": "api", "load_proposed_targets": "api",
+    "load_table": "api", "load_manifest": "api", "StoreError": "store",
+    # computations
+    "progress": "api", "province_values": "api", "feasibility": "api", "league_table": "api",
+    "narrative": "api", "quality_flags": "api",
+    # presentation
+    "UnitReport": "present.report", "charts": None, "i18n": None,
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'gender_metrics' has no attribute {name!r}")
+    where = _EXPORTS[name]
+    if where is None:  # a submodule
+        mod = importlib.import_module(f".present.{name}" if name == "charts" else f".{name}", __name__)
+        value = mod
+    else:
+        value = getattr(importlib.import_module(f".{where}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

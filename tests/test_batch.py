@@ -11,15 +11,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from gender_metrics import batch
-from gender_metrics.batch import BatchLocked, Job, plan, run
+from gender_metrics.run import batch, kernel
+from gender_metrics.run.batch import BatchLocked, Job, plan, run
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _notebook(path: Path, body: str) -> str:
     nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('unit = "439"\nlang = "vi"\nprocessed_dir = None')
+    params = nbformat.v4.new_code_cell('unit = "439"\nlang = "vi"\nprocessed_dir = None\nreview = None')
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(body)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -28,7 +28,11 @@ def _notebook(path: Path, body: str) -> str:
 
 
 def _job(processed, out, notebook, unit="439", kind="district"):
-    return Job(unit, kind, notebook, "vi", str(processed), str(out), key=f"{notebook}-{unit}")
+    import gender_metrics as gm
+
+    slug = gm.load_units().set_index("code").loc[unit, "slug"]
+    return Job(unit, kind, notebook, "vi", str(processed), str(out), stem=f"{kind}-{slug}",
+               label=gm.unit_label(unit), key=f"{notebook}-{unit}")
 
 
 def test_a_failing_report_does_not_stop_the_others(processed, tmp_path):
@@ -92,20 +96,19 @@ def test_changed_inputs_rerun_and_force(processed, tmp_path):
     assert "href='sector-so-tu-phap.html'" in index and "href='sector-so-tu-phap.en.html'" in index
 
 
-def test_catalogue_edit_changes_the_job_key(tmp_path):
-    import shutil
+def test_catalogue_edit_changes_the_keys_of_the_reports_that_show_it():
+    import gender_metrics as gm
 
-    pkg = Path(batch.__file__).resolve().parent
-    copy = tmp_path / "pkg"
-    shutil.copytree(pkg, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    before = batch.code_fingerprint.__wrapped__(copy)
-    assert before == batch.code_fingerprint.__wrapped__(copy)  # stable
-    cat = copy / "catalogue" / "indicators_2011_2020.yaml"
-    text = cat.read_text(encoding="utf-8")
-    old = "  - year: 2020\n    op: '>='\n    value: 25\n"
-    assert old in text
-    cat.write_text(text.replace(old, old.replace("25", "30"), 1), encoding="utf-8")
-    assert batch.code_fingerprint.__wrapped__(copy) != before
+    ref = gm.load_reference()
+    before = batch.ReferenceRows(ref)
+    assert before.of("439", "district") == batch.ReferenceRows(ref).of("439", "district")  # stable
+    cat = gm.load_catalogue()
+    t = cat.targets
+    t.loc[(t.strategy == "2011-2020") & (t.id == "4.4") & (t.year == 2020), "value"] = 24.0  # an edited target
+    after = batch.ReferenceRows(ref.with_catalogue(cat))
+    for unit, kind in (("439", "district"), ("so-y-te", "sector"), ("42", "province"), ("42", "feasibility")):
+        assert after.of(unit, kind) != before.of(unit, kind), unit   # they show 4.4
+    assert after.of("so-noi-vu", "sector") == before.of("so-noi-vu", "sector")  # 1.2, 1.3, 7.2 only
 
 
 def test_job_key_covers_code_and_submissions(processed, tmp_path, monkeypatch, raw_dir):
@@ -170,7 +173,7 @@ def _kernels_with(mark: str) -> list[int]:
 def test_ctrl_c_leaves_no_kernel_behind(processed, tmp_path):
     mark = f"ctrlc-{os.getpid()}"
     env = {**os.environ, "GM_TEST_MARK": mark}
-    proc = subprocess.Popen([sys.executable, "-m", "gender_metrics.cli", "run", "--processed", str(processed),
+    proc = subprocess.Popen([sys.executable, "-m", "gender_metrics", "run", "--processed", str(processed),
                              "--out", str(tmp_path), "--jobs", "2"], env=env, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
@@ -188,14 +191,14 @@ def test_ctrl_c_leaves_no_kernel_behind(processed, tmp_path):
 
 def test_unknown_notebook_parameters_are_refused(tmp_path):
     nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell('unti = "439"\nlang = "vi"\nprocessed_dir = None')
+    cell = nbformat.v4.new_code_cell('unti = "439"\nlang = "vi"\nprocessed_dir = None\nreview = None')
     cell.metadata["tags"] = ["parameters"]
     nb.cells = [cell]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = tmp_path / "typo.ipynb"
     nbformat.write(nb, str(path))
     with pytest.raises(ValueError, match=r"lacks \['unit'\]"):
-        batch._check_parameters({str(path)})
+        batch.check_parameters({str(path)})
 
 
 def test_kernel_start_failure_is_retried(monkeypatch, tmp_path):
@@ -211,7 +214,7 @@ def test_kernel_start_failure_is_retried(monkeypatch, tmp_path):
         return real(self, **kw)
 
     monkeypatch.setattr(KernelManager, "start_kernel", flaky)
-    km = batch._start_kernel(str(tmp_path))
+    km = kernel.start_kernel(str(tmp_path))
     try:
         assert km.is_alive() and len(calls) == 2
     finally:
@@ -225,5 +228,5 @@ def test_kernel_that_never_starts_is_reported(monkeypatch, tmp_path):
         raise RuntimeError("no kernel for you")
 
     monkeypatch.setattr(KernelManager, "start_kernel", broken)
-    with pytest.raises(batch.KernelStartError, match="did not start after 3 attempts: no kernel for you"):
-        batch._start_kernel(str(tmp_path))
+    with pytest.raises(kernel.KernelStartError, match="did not start after 3 attempts: no kernel for you"):
+        kernel.start_kernel(str(tmp_path))

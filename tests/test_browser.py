@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from gender_metrics.batch import plan, run
-from gender_metrics.export import PLOTLY_MIME
+from gender_metrics.present.charts import PLOTLY_MIME
+from gender_metrics.run.batch import plan, run
 
 UNITS = ["439", "42"]
 DISTRICT = "district-huong-son"

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import gender_metrics as gm
-from gender_metrics.catalogue import CatalogueError, read_catalogue_file
+from gender_metrics.reference.catalogue import CatalogueError, read_catalogue_file
 
 # (id, year, op, value[, high]) copied by hand from shared/reference/indicators_2011_2020.csv
 TARGETS_2011_2020 = [

@@ -11,15 +11,15 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from gender_metrics.feasibility import (
+from gender_metrics import feasibility, load_observations, load_proposed_targets, load_reference
+from gender_metrics.core.feasibility import (
     FEASIBILITY_COLUMNS,
     VERDICTS,
     assess_series,
-    feasibility,
     fit_lines,
     predict_lines,
 )
-from gender_metrics.ingest import load_observations, load_proposed_targets, national_observations
+from gender_metrics.ingest import national_observations
 
 MMR = [200, 196, 185, 183, 170, 172, 160, 158, 150]  # METHODS.md §5 worked check, 2015-2023
 
@@ -372,7 +372,7 @@ def test_unknown_indicator_in_proposed_targets_is_an_error():
 
 
 def test_national_sex_ratio_at_birth():
-    nat = national_observations()
+    nat = national_observations(load_reference())
     srb = nat[(nat.indicator == "4.1") & (nat.breakdown == "")]
     assert srb.year.min() == 2009 and srb.year.max() == 2020
     res = feasibility(nat)
@@ -432,10 +432,12 @@ def test_sample_data_table_shape(processed):
 
 
 def test_configured_breaks_file_is_read(tmp_path):
-    from gender_metrics.feasibility import known_breaks
+    from gender_metrics.reference import read_breaks
 
-    assert list(known_breaks().columns) == ["unit", "indicator", "year", "reason"]
+    ref = load_reference()
+    assert list(ref.breaks.columns) == ["unit", "indicator", "year", "reason"] and ref.breaks.empty
+    assert ref.review.breaks_file.name == "tong-ket-2011-2020.yaml"  # the review names its breaks file
     p = tmp_path / "breaks.yaml"
     p.write_text('breaks:\n  - {unit: "439", indicator: "4.1", year: 2016, reason: "new registry"}\n', encoding="utf-8")
-    b = known_breaks(p)
+    b = read_breaks(p)
     assert b.to_dict("records") == [{"unit": "439", "indicator": "4.1", "year": 2016, "reason": "new registry"}]

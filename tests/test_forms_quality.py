@@ -7,18 +7,21 @@ from openpyxl import load_workbook
 
 import gender_metrics as gm
 from gender_metrics import forms as F
-from gender_metrics.ingest import quality_flags
+from gender_metrics.core.quality import quality_flags
+from gender_metrics.reference import load_reference
+
+LAY = F.layout_of(load_reference())
 
 
 def test_blank_district_form_layout(tmp_path):
     path = F.write_form("439", tmp_path / "f.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == list(F.SHEETS)
-    assert "23/04/2021" in " ".join(str(c.value) for c in wb[F.SHEET_HELP]["A"] if c.value)
-    ident = wb[F.SHEET_ID]
+    assert wb.sheetnames == list(LAY.sheets)
+    assert "23/04/2021" in " ".join(str(c.value) for c in wb[LAY.sheet_help]["A"] if c.value)
+    ident = wb[LAY.sheet_id]
     assert ident["B3"].value == "439" and ident["B4"].value == "Huyện Hương Sơn"
     assert ident["B5"].value is None  # the officer fills in the person
-    ind = wb[F.SHEET_IND]
+    ind = wb[LAY.sheet_ind]
     keys = [ind.cell(r, 1).value for r in range(F.HEADER_ROW + 1, ind.max_row + 1) if ind.cell(r, 1).value]
     district_ids = set(gm.load_catalogue().for_strategy("2011-2020").query("district_level").id)
     assert {k.split("|")[0] for k in keys} == district_ids
@@ -30,20 +33,20 @@ def test_blank_district_form_layout(tmp_path):
     assert kinds == {"whole", "decimal"}
     whole = next(dv for dv in ind.data_validations.dataValidation if dv.type == "whole")
     assert whole.operator == "greaterThanOrEqual" and whole.formula1 == "0"
-    txt = wb[F.SHEET_TXT]
+    txt = wb[LAY.sheet_txt]
     assert [txt.cell(r, 1).value for r in range(5, 11)] == [k for k, _ in F.SECTIONS]
 
 
 def test_department_form_has_only_its_indicators(tmp_path):
     wb = load_workbook(F.write_form("so-y-te", tmp_path / "y.xlsx"))
-    keys = {c.value.split("|")[0] for c in wb[F.SHEET_IND]["A"][F.HEADER_ROW:] if c.value}
+    keys = {c.value.split("|")[0] for c in wb[LAY.sheet_ind]["A"][F.HEADER_ROW:] if c.value}
     assert keys == {"4.1", "4.2", "4.3", "4.4"}
-    tg = {c.value for c in wb[F.SHEET_TGT]["A"][F.HEADER_ROW:] if c.value}
+    tg = {c.value for c in wb[LAY.sheet_tgt]["A"][F.HEADER_ROW:] if c.value}
     assert tg == {"4.1", "4.2", "4.3", "4.4"}  # Sở Y tế's 2021-2030 indicators (sector so-y-te)
 
 
 def test_cli_writes_blank_forms(tmp_path):
-    from gender_metrics.cli import main
+    from gender_metrics.run.cli import main
 
     assert main(["forms", "--out", str(tmp_path), "--unit", "TX Kỳ Anh", "--unit", "so-y-te"]) == 0
     assert sorted(p.name for p in tmp_path.glob("*.xlsx")) == ["so-y-te.xlsx", "tx-ky-anh.xlsx"]
@@ -79,7 +82,7 @@ def test_quality_flags_outlier_and_jump():
 
 
 def test_submissions_timeliness_and_completeness(processed):
-    subs = pd.read_parquet(processed / "submissions.parquet").set_index("unit")
+    subs = gm.load_table("submissions", processed).set_index("unit")
     assert not subs.loc["so-gddt", "on_time"] and not subs.loc["441", "on_time"]
     assert subs.drop(["so-gddt", "441"]).on_time.all()
     assert "so-tu-phap" not in subs.index
@@ -99,7 +102,7 @@ def test_ingest_cli_summary_and_strict(tmp_path, raw_dir):
     shutil.copytree(raw_dir, raw)
     (raw / "nested").mkdir()
     (raw / "nested" / "broken.xlsx").write_text("not a workbook", encoding="utf-8")
-    exe = [sys.executable, "-m", "gender_metrics.cli", "ingest", "--raw", str(raw), "--processed", str(tmp_path / "p")]
+    exe = [sys.executable, "-m", "gender_metrics", "ingest", "--raw", str(raw), "--processed", str(tmp_path / "p")]
     ok = subprocess.run(exe, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert "Đã đọc 26 tệp, xác định được 25 đơn vị" in ok.stdout   # Vietnamese by default
@@ -109,7 +112,7 @@ def test_ingest_cli_summary_and_strict(tmp_path, raw_dir):
     assert "26 file(s) read, 25 unit(s) identified" in en.stdout
     assert "1 rejected" in en.stdout and "not an Excel workbook" in en.stdout
     assert "Missing forms: Department of Justice" in en.stdout and "(28/04/2021)" in en.stdout
-    report = pd.read_csv(tmp_path / "p" / "ingest_report.csv", keep_default_na=False)
+    report = gm.load_table("ingest_report", tmp_path / "p")
     bad = report[report.file == "nested/broken.xlsx"]
     assert len(bad) == 1 and bad.iloc[0].status == "rejected" and bad.iloc[0].sheet == ""
     strict = subprocess.run([*exe, "--strict"], capture_output=True, text=True)

@@ -30,6 +30,9 @@ from openpyxl import Workbook, load_workbook
 
 from gender_metrics import forms as F
 from gender_metrics.ingest import ingest, read_form
+from gender_metrics.reference import load_reference
+
+LAY = F.layout_of(load_reference())
 
 UNIT = "439"                      # Huyện Hương Sơn
 RAW_SAMPLES = Path(__file__).resolve().parent.parent / "data" / "raw"
@@ -136,7 +139,7 @@ def assert_base_kept(fr, *, but: tuple = ()) -> None:
         if key not in but:
             assert parts.get(key) == pytest.approx(x), key
     assert fr.unit == UNIT
-    assert row_of(fr, F.SHEET_ID, "B3")["status"] == "accepted"
+    assert row_of(fr, LAY.sheet_id, "B3")["status"] == "accepted"
 
 
 def read(path: Path):
@@ -154,12 +157,12 @@ def assert_unreadable(fr, fragment: str) -> None:
 # --------------------------------------------------------------------------- layout and the base form
 def test_layout_of_the_huong_son_form():
     """The cell references used below: rows of Hương Sơn's indicator sheet, year columns F..P."""
-    rows = {fr.key: fr.row for fr in F.indicator_rows(UNIT)}
+    rows = {fr.key: fr.row for fr in LAY.indicator_rows(UNIT)}
     assert (rows["1.1a|num"], rows["1.1a|den"], rows["1.1a|value"]) == (5, 6, 7)
     assert (rows["1.3|num"], rows["1.3|den"], rows["1.3|value"]) == (14, 15, 16)
     assert (rows["2.1|value"], rows["4.1|value"]) == (19, 34)
     assert "3.2|num" not in rows                  # 3.2 is not a district indicator
-    assert (F.FIRST_YEAR_COL, F.NOTE_COL, F.HEADER_ROW) == (6, 17, 4)   # F = 2010, Q = notes
+    assert (F.FIRST_YEAR_COL, LAY.note_col, F.HEADER_ROW) == (6, 17, 4)   # F = 2010, Q = notes
 
 
 def test_base_form_is_read_whole(base_file, tmp_path):
@@ -168,8 +171,8 @@ def test_base_form_is_read_whole(base_file, tmp_path):
     assert_base_kept(fr)
     assert len(fr.parts) == len(BASE_VALUES)
     assert not [r for r in fr.report if r["status"] == "rejected"]
-    assert fr.targets == [("1.1", 2025, 35.0, f"{F.SHEET_TGT}!G5")]
-    assert ("results", None, BASE_TEXTS["results"], f"{F.SHEET_TXT}!C5") in fr.texts
+    assert fr.targets == [("1.1", 2025, 35.0, f"{LAY.sheet_tgt}!G5")]
+    assert ("results", None, BASE_TEXTS["results"], f"{LAY.sheet_txt}!C5") in fr.texts
     assert fr.ident["submitted"] == BASE_IDENT["submitted"]
     assert_accounted(fr.report, path)
 
@@ -177,9 +180,9 @@ def test_base_form_is_read_whole(base_file, tmp_path):
 # --------------------------------------------------------------------------- accepted forms of numbers
 @pytest.mark.parametrize("typed", ["1.234", "1 234", "1\u00a0234", "1,234"])
 def test_thousands_in_a_count_cell(base_file, tmp_path, typed):
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"H6": typed}})     # 1.1a denominator 2012
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"H6": typed}})     # 1.1a denominator 2012
     fr = read(path)
-    assert row_of(fr, F.SHEET_IND, "H6")["status"] == "accepted"
+    assert row_of(fr, LAY.sheet_ind, "H6")["status"] == "accepted"
     assert parts_of(fr)[("1.1a", "den", 2012)] == 1234
     assert_base_kept(fr)
     assert_accounted(fr.report, path)
@@ -187,25 +190,25 @@ def test_thousands_in_a_count_cell(base_file, tmp_path, typed):
 
 @pytest.mark.parametrize("typed", ["35,2", "35.2", "35,2%", " 35,2 % "])
 def test_decimal_and_percent_in_a_value_row(base_file, tmp_path, typed):
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"G16": typed}})    # 1.3 value 2011
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"G16": typed}})    # 1.3 value 2011
     fr = read(path)
-    assert row_of(fr, F.SHEET_IND, "G16")["status"] == "accepted"
+    assert row_of(fr, LAY.sheet_ind, "G16")["status"] == "accepted"
     assert parts_of(fr)[("1.3", "value", 2011)] == pytest.approx(35.2)
     assert_base_kept(fr)
     assert_accounted(fr.report, path)
 
 
 def test_numbers_typed_as_text(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"I5": "250", "I6": "1000", "I7": "25"}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"I5": "250", "I6": "1000", "I7": "25"}})
     wb = load_workbook(path)
-    assert wb[F.SHEET_IND]["I5"].data_type == "s"     # really stored as text
+    assert wb[LAY.sheet_ind]["I5"].data_type == "s"     # really stored as text
     wb.close()
     fr = read(path)
     parts = parts_of(fr)
     assert (parts[("1.1a", "num", 2013)], parts[("1.1a", "den", 2013)], parts[("1.1a", "value", 2013)]) \
         == (250, 1000, 25)
     for ref in ("I5", "I6", "I7"):
-        assert row_of(fr, F.SHEET_IND, ref)["status"] == "accepted"
+        assert row_of(fr, LAY.sheet_ind, ref)["status"] == "accepted"
     assert_base_kept(fr)
     assert_accounted(fr.report, path)
 
@@ -214,15 +217,15 @@ def test_excel_percentage_cell_is_read_as_percent(base_file, tmp_path):
     """Excel stores a typed 35,2% as 0.352 in a cell formatted as a percentage."""
     path = make_form(base_file, tmp_path)
     wb = load_workbook(path)
-    ws = wb[F.SHEET_IND]
+    ws = wb[LAY.sheet_ind]
     ws["J16"], ws["J16"].number_format = 0.352, "0.0%"     # 1.3 value 2014
     ws["J14"], ws["J14"].number_format = 0.35, "0%"        # 1.3 numerator 2014: a count shown as 35%
     wb.save(path)
     wb.close()
     fr = read(path)
-    assert row_of(fr, F.SHEET_IND, "J16")["status"] == "accepted"
+    assert row_of(fr, LAY.sheet_ind, "J16")["status"] == "accepted"
     assert parts_of(fr)[("1.3", "value", 2014)] == pytest.approx(35.2)
-    bad = row_of(fr, F.SHEET_IND, "J14")
+    bad = row_of(fr, LAY.sheet_ind, "J14")
     assert bad["status"] == "rejected"
     assert "is a percentage in a column of counts" in bad["reason"]
     assert ("1.3", "num", 2014) not in parts_of(fr)
@@ -233,17 +236,17 @@ def test_excel_percentage_cell_is_read_as_percent(base_file, tmp_path):
 def test_nfd_unit_name_identifies_the_unit(base_file, tmp_path):
     nfd = unicodedata.normalize("NFD", "Huyện Hương Sơn")
     assert nfd != "Huyện Hương Sơn"
-    path = make_form(base_file, tmp_path, {F.SHEET_ID: {"B3": None, "B4": nfd}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_id: {"B3": None, "B4": nfd}})
     fr = read(path)
     assert fr.unit == UNIT
-    assert row_of(fr, F.SHEET_ID, "B4")["status"] == "accepted"
+    assert row_of(fr, LAY.sheet_id, "B4")["status"] == "accepted"
     assert fr.ident["name"] == "Huyện Hương Sơn"           # stored NFC
     assert parts_of(fr) == {k: pytest.approx(v) for k, v in BASE_VALUES.items()}
     assert_accounted(fr.report, path)
 
 
 def test_unit_code_typed_as_a_number(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {F.SHEET_ID: {"B3": 439}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_id: {"B3": 439}})
     fr = read(path)
     assert_base_kept(fr)
     assert_accounted(fr.report, path)
@@ -251,7 +254,7 @@ def test_unit_code_typed_as_a_number(base_file, tmp_path):
 
 def test_formula_with_a_cached_value_is_accepted(base_file, tmp_path):
     path = make_form(base_file, tmp_path)
-    member = sheet_member(path, F.SHEET_IND)
+    member = sheet_member(path, LAY.sheet_ind)
 
     def to_formula(xml: str) -> str:   # K5 = 12 becomes =3*4 with the cached value 12, as Excel saves it
         new, n = re.subn(r'<c r="K5"([^>]*)><v>12</v></c>', r'<c r="K5"\1><f>3*4</f><v>12</v></c>', xml)
@@ -259,18 +262,18 @@ def test_formula_with_a_cached_value_is_accepted(base_file, tmp_path):
         return new
 
     patch_member(path, member, to_formula)
-    assert load_workbook(path)[F.SHEET_IND]["K5"].value == "=3*4"
+    assert load_workbook(path)[LAY.sheet_ind]["K5"].value == "=3*4"
     fr = read(path)
-    assert row_of(fr, F.SHEET_IND, "K5")["status"] == "accepted"
+    assert row_of(fr, LAY.sheet_ind, "K5")["status"] == "accepted"
     assert_base_kept(fr)
     assert_accounted(fr.report, path)
 
 
 def test_formula_without_a_cached_value_is_rejected(base_file, tmp_path):
     # openpyxl writes formulas without cached values, as a script or an unsaved export would
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"L5": "=1+1"}, F.SHEET_ID: {"B6": "=B5"}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"L5": "=1+1"}, LAY.sheet_id: {"B6": "=B5"}})
     fr = read(path)
-    for sheet, ref in ((F.SHEET_IND, "L5"), (F.SHEET_ID, "B6")):
+    for sheet, ref in ((LAY.sheet_ind, "L5"), (LAY.sheet_id, "B6")):
         row = row_of(fr, sheet, ref)
         assert row["status"] == "rejected"
         assert "formula without a cached value" in row["reason"]
@@ -283,32 +286,32 @@ def test_formula_without_a_cached_value_is_rejected(base_file, tmp_path):
 def test_text_starting_with_equals_is_text_not_a_formula(base_file, tmp_path):
     path = make_form(base_file, tmp_path)
     wb = load_workbook(path)
-    ws = wb[F.SHEET_TXT]
+    ws = wb[LAY.sheet_txt]
     ws["C6"] = "=> còn chậm"          # typed as '=> còn chậm: a text, not a formula
     ws["C6"].data_type = "s"
     wb.save(path)
     wb.close()
     fr = read(path)
-    assert row_of(fr, F.SHEET_TXT, "C6")["status"] == "accepted"
-    assert ("shortcomings", None, "=> còn chậm", f"{F.SHEET_TXT}!C6") in fr.texts
+    assert row_of(fr, LAY.sheet_txt, "C6")["status"] == "accepted"
+    assert ("shortcomings", None, "=> còn chậm", f"{LAY.sheet_txt}!C6") in fr.texts
     assert_base_kept(fr)
     assert_accounted(fr.report, path)
 
 
 def test_note_in_the_notes_column_is_kept(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"Q14": "Nguồn: Phòng Nội vụ"}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"Q14": "Nguồn: Phòng Nội vụ"}})
     fr = read(path)
-    assert row_of(fr, F.SHEET_IND, "Q14")["status"] == "accepted"
-    assert ("indicator_note", "1.3", "Nguồn: Phòng Nội vụ", f"{F.SHEET_IND}!Q14") in fr.texts
+    assert row_of(fr, LAY.sheet_ind, "Q14")["status"] == "accepted"
+    assert ("indicator_note", "1.3", "Nguồn: Phòng Nội vụ", f"{LAY.sheet_ind}!Q14") in fr.texts
     assert_base_kept(fr)
     assert_accounted(fr.report, path)
 
 
 # --------------------------------------------------------------------------- rejected cells
 def test_text_in_a_number_cell(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"F14": "abc"}})     # 1.3 numerator 2010
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"F14": "abc"}})     # 1.3 numerator 2010
     fr = read(path)
-    row = row_of(fr, F.SHEET_IND, "F14")
+    row = row_of(fr, LAY.sheet_ind, "F14")
     assert row["status"] == "rejected"
     assert "'abc' is not a number; expected a whole number" in row["reason"]
     assert "indicator 1.3, 2010" in row["reason"]
@@ -318,9 +321,9 @@ def test_text_in_a_number_cell(base_file, tmp_path):
 
 @pytest.mark.parametrize("typed", [-5, "-5"])
 def test_negative_count(base_file, tmp_path, typed):
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"M6": typed}})      # 1.1a denominator 2017
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"M6": typed}})      # 1.1a denominator 2017
     fr = read(path)
-    row = row_of(fr, F.SHEET_IND, "M6")
+    row = row_of(fr, LAY.sheet_ind, "M6")
     assert row["status"] == "rejected"
     assert "is negative; expected a number ≥ 0" in row["reason"]
     assert ("1.1a", "den", 2017) not in parts_of(fr)
@@ -330,9 +333,9 @@ def test_negative_count(base_file, tmp_path, typed):
 
 @pytest.mark.parametrize("typed", [12.5, "12,5"])
 def test_decimal_in_a_count_cell(base_file, tmp_path, typed):
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"M5": typed}})      # 1.1a numerator 2017
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"M5": typed}})      # 1.1a numerator 2017
     fr = read(path)
-    row = row_of(fr, F.SHEET_IND, "M5")
+    row = row_of(fr, LAY.sheet_ind, "M5")
     assert row["status"] == "rejected"
     assert "is not a whole number; a count must be whole" in row["reason"]
     assert ("1.1a", "num", 2017) not in parts_of(fr)
@@ -341,9 +344,9 @@ def test_decimal_in_a_count_cell(base_file, tmp_path, typed):
 
 
 def test_percentage_in_a_count_column(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"G5": "35%"}})      # 1.1a numerator 2011
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"G5": "35%"}})      # 1.1a numerator 2011
     fr = read(path)
-    row = row_of(fr, F.SHEET_IND, "G5")
+    row = row_of(fr, LAY.sheet_ind, "G5")
     assert row["status"] == "rejected"
     assert "'35%' is a percentage in a column of counts" in row["reason"]
     assert_base_kept(fr)
@@ -351,9 +354,9 @@ def test_percentage_in_a_count_column(base_file, tmp_path):
 
 
 def test_numerator_above_denominator_rejects_both(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"L5": 50, "L6": 40}})   # 1.1a 2016
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"L5": 50, "L6": 40}})   # 1.1a 2016
     fr = read(path)
-    num, den = row_of(fr, F.SHEET_IND, "L5"), row_of(fr, F.SHEET_IND, "L6")
+    num, den = row_of(fr, LAY.sheet_ind, "L5"), row_of(fr, LAY.sheet_ind, "L6")
     assert num["status"] == den["status"] == "rejected"
     assert num["reason"] == den["reason"]
     for fragment in ("numerator 50 (L5)", "above its denominator 40 (L6)", "indicator 1.1a, 2016"):
@@ -364,9 +367,9 @@ def test_numerator_above_denominator_rejects_both(base_file, tmp_path):
 
 
 def test_numerator_equal_to_denominator_is_accepted(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"L5": 40, "L6": 40}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"L5": 40, "L6": 40}})
     fr = read(path)
-    assert row_of(fr, F.SHEET_IND, "L5")["status"] == row_of(fr, F.SHEET_IND, "L6")["status"] == "accepted"
+    assert row_of(fr, LAY.sheet_ind, "L5")["status"] == row_of(fr, LAY.sheet_ind, "L6")["status"] == "accepted"
     assert parts_of(fr)[("1.1a", "num", 2016)] == parts_of(fr)[("1.1a", "den", 2016)] == 40
     assert_base_kept(fr)
     assert_accounted(fr.report, path)
@@ -375,9 +378,9 @@ def test_numerator_equal_to_denominator_is_accepted(base_file, tmp_path):
 @pytest.mark.parametrize("typed", [100.5, "120%"])
 def test_percentage_above_100_in_a_value_row(base_file, tmp_path, typed):
     # 1.3 is a share in %: P16 (2020) is impossible, O16 = 100 (2019) is the largest possible value
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"P16": typed, "O16": 100}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"P16": typed, "O16": 100}})
     fr = read(path)
-    row = row_of(fr, F.SHEET_IND, "P16")
+    row = row_of(fr, LAY.sheet_ind, "P16")
     assert row["status"] == "rejected"
     assert "is a percentage above 100 (indicator 1.3, 2020)" in row["reason"]
     assert parts_of(fr)[("1.3", "value", 2019)] == 100
@@ -389,10 +392,10 @@ def test_percentage_above_100_in_a_value_row(base_file, tmp_path, typed):
 @pytest.mark.parametrize("header", ["2021", "Năm 2017", None])
 def test_year_header_changed(base_file, tmp_path, header):
     # M is the 2017 column; its values are not used once the header is not a year 2010-2020
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"M4": header, "M5": 9, "M6": 30}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"M4": header, "M5": 9, "M6": 30}})
     fr = read(path)
     for ref in ("M5", "M6"):
-        row = row_of(fr, F.SHEET_IND, ref)
+        row = row_of(fr, LAY.sheet_ind, ref)
         assert row["status"] == "rejected"
         assert f"column header {header!r} is not a year 2010-2020" in row["reason"]
     assert not [k for k in parts_of(fr) if k[2] in (2017, 2021)]
@@ -401,57 +404,57 @@ def test_year_header_changed(base_file, tmp_path, header):
 
 
 def test_unit_code_that_does_not_exist(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {F.SHEET_ID: {"B3": "999", "B4": None}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_id: {"B3": "999", "B4": None}})
     fr = read(path)
     assert fr.unit is None and fr.parts == [] and fr.targets == [] and fr.texts == []
-    assert "unknown unit '999'" in fr.error and f"{F.SHEET_ID}!B3" in fr.error
-    code = row_of(fr, F.SHEET_ID, "B3")
+    assert "unknown unit '999'" in fr.error and f"{LAY.sheet_id}!B3" in fr.error
+    code = row_of(fr, LAY.sheet_id, "B3")
     assert code["status"] == "rejected" and "unknown unit '999'" in code["reason"]
-    assert row_of(fr, F.SHEET_ID, "B5")["status"] == "rejected"        # the person: not used either
-    value = row_of(fr, F.SHEET_IND, "K5")
+    assert row_of(fr, LAY.sheet_id, "B5")["status"] == "rejected"        # the person: not used either
+    value = row_of(fr, LAY.sheet_ind, "K5")
     assert value["status"] == "rejected"
     assert "the unit of this form is not identified" in value["reason"]
     assert "unknown unit '999'" in value["reason"]
     assert not [r for r in fr.report if r["status"] == "accepted"]
     # only the labels of the identification sheet are not rejected
-    assert all(r["status"] == "rejected" or (r["sheet"] == F.SHEET_ID and r["reason"] == "label")
+    assert all(r["status"] == "rejected" or (r["sheet"] == LAY.sheet_id and r["reason"] == "label")
                for r in fr.report)
     assert_accounted(fr.report, path)
 
 
 def test_unknown_code_beside_a_valid_name(base_file, tmp_path):
     """The unit is found from its name; the wrong code is reported, not silently accepted."""
-    path = make_form(base_file, tmp_path, {F.SHEET_ID: {"B3": "999"}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_id: {"B3": "999"}})
     fr = read(path)
     assert fr.unit == UNIT
-    code = row_of(fr, F.SHEET_ID, "B3")
+    code = row_of(fr, LAY.sheet_id, "B3")
     assert code["status"] == "rejected"
     assert "unknown unit '999'" in code["reason"] and "B4" in code["reason"]
-    assert row_of(fr, F.SHEET_ID, "B4")["status"] == "accepted"
+    assert row_of(fr, LAY.sheet_id, "B4")["status"] == "accepted"
     assert parts_of(fr) == {k: pytest.approx(v) for k, v in BASE_VALUES.items()}
     assert_accounted(fr.report, path)
 
 
 def test_unit_that_sends_no_form(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {F.SHEET_ID: {"B3": "42"}})     # the province itself
+    path = make_form(base_file, tmp_path, {LAY.sheet_id: {"B3": "42"}})     # the province itself
     fr = read(path)
     assert fr.unit is None and fr.parts == []
-    row = row_of(fr, F.SHEET_ID, "B3")
+    row = row_of(fr, LAY.sheet_id, "B3")
     assert row["status"] == "rejected" and "does not send a form" in row["reason"]
-    assert "does not send a form" in row_of(fr, F.SHEET_IND, "K5")["reason"]
+    assert "does not send a form" in row_of(fr, LAY.sheet_ind, "K5")["reason"]
     assert not [r for r in fr.report if r["status"] == "accepted"]
     assert_accounted(fr.report, path)
 
 
 def test_row_of_an_indicator_the_district_does_not_report(base_file, tmp_path):
     # row 14 (1.3 numerator) relabelled with a department's indicator 3.2
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"A14": "3.2|num", "F14": 5}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"A14": "3.2|num", "F14": 5}})
     fr = read(path)
-    key = row_of(fr, F.SHEET_IND, "A14")
+    key = row_of(fr, LAY.sheet_ind, "A14")
     assert key["status"] == "rejected"
     assert "row key '3.2|num' is not in the template of Huong Son District (code 439)" in key["reason"]
     for ref in ("F14", "L14"):
-        row = row_of(fr, F.SHEET_IND, ref)
+        row = row_of(fr, LAY.sheet_ind, ref)
         assert row["status"] == "rejected"
         assert "indicator 3.2 is not reported by Huong Son District (code 439)" in row["reason"]
     assert not [k for k in parts_of(fr) if k[0] == "3.2"]
@@ -460,11 +463,11 @@ def test_row_of_an_indicator_the_district_does_not_report(base_file, tmp_path):
 
 
 def test_garbage_row_key(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"A20": "??x|y", "K20": 3}})   # was 2.2|num
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"A20": "??x|y", "K20": 3}})   # was 2.2|num
     fr = read(path)
-    key = row_of(fr, F.SHEET_IND, "A20")
+    key = row_of(fr, LAY.sheet_ind, "A20")
     assert key["status"] == "rejected" and "row key '??x|y' is not in the template" in key["reason"]
-    row = row_of(fr, F.SHEET_IND, "K20")
+    row = row_of(fr, LAY.sheet_ind, "K20")
     assert row["status"] == "rejected"
     assert "row is not part of the template (no valid key in column A)" in row["reason"]
     assert_base_kept(fr)
@@ -472,18 +475,18 @@ def test_garbage_row_key(base_file, tmp_path):
 
 
 def test_value_below_the_form_without_a_row_key(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"K80": 17}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"K80": 17}})
     fr = read(path)
-    row = row_of(fr, F.SHEET_IND, "K80")
+    row = row_of(fr, LAY.sheet_ind, "K80")
     assert row["status"] == "rejected" and "row is not part of the template" in row["reason"]
     assert_base_kept(fr)
     assert_accounted(fr.report, path)
 
 
 def test_value_outside_the_form_columns(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"T5": 99}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"T5": 99}})
     fr = read(path)
-    row = row_of(fr, F.SHEET_IND, "T5")
+    row = row_of(fr, LAY.sheet_ind, "T5")
     assert row["status"] == "rejected"
     assert "outside the form's columns (after the notes column)" in row["reason"]
     assert 99 not in parts_of(fr).values()
@@ -492,10 +495,10 @@ def test_value_outside_the_form_columns(base_file, tmp_path):
 
 
 def test_cell_outside_the_identification_fields(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {F.SHEET_ID: {"C5": "ghi chú", "B12": "thêm"}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_id: {"C5": "ghi chú", "B12": "thêm"}})
     fr = read(path)
     for ref in ("C5", "B12"):
-        row = row_of(fr, F.SHEET_ID, ref)
+        row = row_of(fr, LAY.sheet_id, ref)
         assert row["status"] == "rejected"
         assert "outside the identification fields (column B, rows 3-9)" in row["reason"]
     assert fr.ident["person"] == BASE_IDENT["person"]
@@ -504,9 +507,9 @@ def test_cell_outside_the_identification_fields(base_file, tmp_path):
 
 
 def test_submission_date_that_is_not_a_date(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {F.SHEET_ID: {"B7": "hôm qua"}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_id: {"B7": "hôm qua"}})
     fr = read(path)
-    row = row_of(fr, F.SHEET_ID, "B7")
+    row = row_of(fr, LAY.sheet_id, "B7")
     assert row["status"] == "rejected"
     assert "'hôm qua' is not a date; expected dd/mm/yyyy" in row["reason"]
     assert "timeliness unknown" in row["reason"]
@@ -520,9 +523,9 @@ def test_submission_date_that_is_not_a_date(base_file, tmp_path):
     ("31/02/2021", None), ("20/04/21", None),
 ])
 def test_submission_date_typed_as_text(base_file, tmp_path, typed, expected):
-    path = make_form(base_file, tmp_path, {F.SHEET_ID: {"B7": typed}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_id: {"B7": typed}})
     fr = read(path)
-    row = row_of(fr, F.SHEET_ID, "B7")
+    row = row_of(fr, LAY.sheet_id, "B7")
     assert row["status"] == ("accepted" if expected else "rejected")
     assert fr.ident.get("submitted") == expected
     assert_base_kept(fr)
@@ -530,9 +533,9 @@ def test_submission_date_typed_as_text(base_file, tmp_path, typed, expected):
 
 
 def test_date_in_a_number_cell(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"K7": dt.datetime(2015, 3, 1)}})  # 1.1a value
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"K7": dt.datetime(2015, 3, 1)}})  # 1.1a value
     fr = read(path)
-    row = row_of(fr, F.SHEET_IND, "K7")
+    row = row_of(fr, LAY.sheet_ind, "K7")
     assert row["status"] == "rejected"
     assert "a date (2015-03-01" in row["reason"] and "in a number cell" in row["reason"]
     assert ("1.1a", "value", 2015) not in parts_of(fr)
@@ -541,9 +544,9 @@ def test_date_in_a_number_cell(base_file, tmp_path):
 
 
 def test_boolean_in_a_number_cell(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"L5": True}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"L5": True}})
     fr = read(path)
-    row = row_of(fr, F.SHEET_IND, "L5")
+    row = row_of(fr, LAY.sheet_ind, "L5")
     assert row["status"] == "rejected"
     assert "True is a yes/no value; expected a number" in row["reason"]
     assert_base_kept(fr)
@@ -552,10 +555,10 @@ def test_boolean_in_a_number_cell(base_file, tmp_path):
 
 def test_repeated_row_key_rejects_both_copies(base_file, tmp_path):
     # a second "1.1a|num" row below the form: two numerators for 1.1a in 2015
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"A70": "1.1a|num", "K70": 13}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"A70": "1.1a|num", "K70": 13}})
     fr = read(path)
     for ref in ("K5", "K70"):
-        row = row_of(fr, F.SHEET_IND, ref)
+        row = row_of(fr, LAY.sheet_ind, ref)
         assert row["status"] == "rejected"
         assert "(K5, K70)" in row["reason"] and "repeated row key" in row["reason"]
     assert ("1.1a", "num", 2015) not in parts_of(fr)
@@ -565,10 +568,10 @@ def test_repeated_row_key_rejects_both_copies(base_file, tmp_path):
 
 def test_repeated_year_column_rejects_both_cells(base_file, tmp_path):
     # the 2012 header (H4) overwritten with 2015: H5 and K5 both claim 1.1a numerator 2015
-    path = make_form(base_file, tmp_path, {F.SHEET_IND: {"H4": "2015", "H5": 11}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"H4": "2015", "H5": 11}})
     fr = read(path)
     for ref in ("H5", "K5"):
-        row = row_of(fr, F.SHEET_IND, ref)
+        row = row_of(fr, LAY.sheet_ind, ref)
         assert row["status"] == "rejected" and "(H5, K5)" in row["reason"]
     assert ("1.1a", "num", 2015) not in parts_of(fr)
     assert_base_kept(fr, but=(("1.1a", "num", 2015),))
@@ -578,7 +581,7 @@ def test_repeated_year_column_rejects_both_cells(base_file, tmp_path):
 def test_stale_sheet_dimension_hides_no_cell(base_file, tmp_path):
     """Some software writes a wrong <dimension>; openpyxl's read-only mode trusts it."""
     path = make_form(base_file, tmp_path)
-    for sheet in (F.SHEET_ID, F.SHEET_IND):
+    for sheet in (LAY.sheet_id, LAY.sheet_ind):
         def shrink(xml: str) -> str:
             new, n = re.subn(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:A1"/>', xml)
             assert n == 1
@@ -600,9 +603,9 @@ def test_extra_sheet_is_ignored(base_file, tmp_path):
 
 
 def test_text_in_a_proposed_target(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {F.SHEET_TGT: {"G6": "khoảng 50"}})     # 2.1, 2025
+    path = make_form(base_file, tmp_path, {LAY.sheet_tgt: {"G6": "khoảng 50"}})     # 2.1, 2025
     fr = read(path)
-    row = row_of(fr, F.SHEET_TGT, "G6")
+    row = row_of(fr, LAY.sheet_tgt, "G6")
     assert row["status"] == "rejected"
     assert "'khoảng 50' is not a number" in row["reason"]
     assert "proposed 2025 target of indicator 2.1" in row["reason"]
@@ -612,11 +615,11 @@ def test_text_in_a_proposed_target(base_file, tmp_path):
 
 
 def test_text_outside_the_assessment_column(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {F.SHEET_TXT: {"D5": "lạc cột"}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_txt: {"D5": "lạc cột"}})
     fr = read(path)
-    row = row_of(fr, F.SHEET_TXT, "D5")
+    row = row_of(fr, LAY.sheet_txt, "D5")
     assert row["status"] == "rejected" and "outside the assessment fields" in row["reason"]
-    assert ("results", None, BASE_TEXTS["results"], f"{F.SHEET_TXT}!C5") in fr.texts
+    assert ("results", None, BASE_TEXTS["results"], f"{LAY.sheet_txt}!C5") in fr.texts
     assert_base_kept(fr)
     assert_accounted(fr.report, path)
 
@@ -677,7 +680,7 @@ def test_plain_workbook_without_the_form_sheets(tmp_path):
         row = row_of(fr, "Sheet", ref)
         assert row["status"] == "rejected"
         assert "not a gender-equality review form" in row["reason"]
-        assert repr(F.SHEET_IND) in row["reason"] and repr(F.SHEET_ID) in row["reason"]
+        assert repr(LAY.sheet_ind) in row["reason"] and repr(LAY.sheet_id) in row["reason"]
     assert fr.unit is None and fr.parts == []
     assert_accounted(fr.report, path)
 
@@ -685,13 +688,13 @@ def test_plain_workbook_without_the_form_sheets(tmp_path):
 def test_form_lacking_the_indicator_sheet(base_file, tmp_path):
     path = make_form(base_file, tmp_path)
     wb = load_workbook(path)
-    del wb[F.SHEET_IND]
+    del wb[LAY.sheet_ind]
     wb.save(path)
     wb.close()
     fr = read(path)
-    row = row_of(fr, F.SHEET_ID, "B3")
+    row = row_of(fr, LAY.sheet_id, "B3")
     assert row["status"] == "rejected"
-    assert f"sheet(s) {F.SHEET_IND!r} missing" in row["reason"]
+    assert f"sheet(s) {LAY.sheet_ind!r} missing" in row["reason"]
     assert not [r for r in fr.report if r["status"] != "rejected"]
     assert fr.unit is None and fr.parts == []
     assert_accounted(fr.report, path)
@@ -718,11 +721,11 @@ def assert_run_accounted(result, raw: Path, readable: list[str]) -> None:
 def test_two_forms_for_one_unit_keep_the_later_date(base_file, tmp_path):
     raw = tmp_path / "raw"
     older = make_form(base_file, raw, name="huong-son.xlsx")
-    make_form(base_file, raw, {F.SHEET_ID: {"B7": dt.datetime(2021, 4, 22)},
-                                       F.SHEET_IND: {"K5": 13}}, name="sua/huong-son (2).xlsx")
+    make_form(base_file, raw, {LAY.sheet_id: {"B7": dt.datetime(2021, 4, 22)},
+                                       LAY.sheet_ind: {"K5": 13}}, name="sua/huong-son (2).xlsx")
     # the older one has a value the newer lacks: it must not leak into the observations
     older_wb = load_workbook(older)
-    older_wb[F.SHEET_IND]["P5"] = 99
+    older_wb[LAY.sheet_ind]["P5"] = 99
     older_wb.save(older)
     older_wb.close()
     result = ingest(raw, tmp_path / "processed", lang="en")
@@ -745,8 +748,8 @@ def test_two_forms_for_one_unit_keep_the_later_date(base_file, tmp_path):
 
 def test_two_forms_same_date_keep_the_later_file_name(base_file, tmp_path):
     raw = tmp_path / "raw"
-    make_form(base_file, raw, {F.SHEET_IND: {"K5": 13}}, name="a.xlsx")
-    make_form(base_file, raw, {F.SHEET_IND: {"K5": 14}}, name="b.xlsx")
+    make_form(base_file, raw, {LAY.sheet_ind: {"K5": 13}}, name="a.xlsx")
+    make_form(base_file, raw, {LAY.sheet_ind: {"K5": 14}}, name="b.xlsx")
     result = ingest(raw, tmp_path / "processed", lang="en")
     assert obs_of(result, UNIT)[("1.1a", 2015)].numerator == 14
     a = result.report[result.report.file == "a.xlsx"]
@@ -810,17 +813,17 @@ def test_sample_forms_ingest_without_rejections(tmp_path):
 # --------------------------------------------------------------------------- Vietnamese by default
 def test_reasons_and_summary_are_vietnamese_by_default(base_file, tmp_path):
     raw = tmp_path / "raw"
-    make_form(base_file, raw, {F.SHEET_IND: {"F14": "abc", "L5": 50, "L6": 40, "M6": -5},
-                               F.SHEET_ID: {"B7": "hôm qua"}})
+    make_form(base_file, raw, {LAY.sheet_ind: {"F14": "abc", "L5": 50, "L6": 40, "M6": -5},
+                               LAY.sheet_id: {"B7": "hôm qua"}})
     (raw / "hong.xlsx").write_bytes(b"")
     result = ingest(raw, tmp_path / "processed")            # no lang: the secretariat's language
     rep = result.report.set_index(["file", "sheet", "cell"])
-    reason = lambda cell, sheet=F.SHEET_IND: rep.loc[("huong-son.xlsx", sheet, cell), "reason"]  # noqa: E731
+    reason = lambda cell, sheet=LAY.sheet_ind: rep.loc[("huong-son.xlsx", sheet, cell), "reason"]  # noqa: E731
     assert reason("F14") == "'abc' không phải là số; cần ghi số nguyên (tử số của chỉ tiêu 1.3, năm 2010)"
     assert reason("L5") == reason("L6") == ("tử số 50 (L5) lớn hơn mẫu số 40 (L6) của chỉ tiêu 1.1a, năm 2016; "
                                             "không sử dụng cả hai")
     assert reason("M6").startswith("-5 là số âm; cần số ≥ 0 (mẫu số của chỉ tiêu 1.1a, năm 2017)")
-    assert reason("B7", F.SHEET_ID) == ("'hôm qua' không phải là ngày; cần ghi theo dạng dd/mm/yyyy; "
+    assert reason("B7", LAY.sheet_id) == ("'hôm qua' không phải là ngày; cần ghi theo dạng dd/mm/yyyy; "
                                         "không xác định được gửi đúng hạn hay chậm")
     assert rep.loc[("hong.xlsx", "", ""), "reason"].startswith("không phải tệp Excel (.xlsx) hoặc tệp đã bị hỏng")
     assert (result.report[result.report.status == "ignored"].reason.isin(["nhãn", "mã dòng", "hướng dẫn"])).all()
@@ -833,5 +836,5 @@ def test_reasons_and_summary_are_vietnamese_by_default(base_file, tmp_path):
     assert "2 file(s) read, 1 unit(s) identified" in en and "Missing forms: Ha Tinh City" in en
     assert "không" not in en  # no Vietnamese reason in the English summary
     assert again.report.status.tolist() == result.report.status.tolist()
-    assert again.report.set_index(["file", "sheet", "cell"]).loc[("huong-son.xlsx", F.SHEET_IND, "F14"), "reason"] \
+    assert again.report.set_index(["file", "sheet", "cell"]).loc[("huong-son.xlsx", LAY.sheet_ind, "F14"), "reason"] \
         == "'abc' is not a number; expected a whole number (numerator of indicator 1.3, 2010)"

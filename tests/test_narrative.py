@@ -6,10 +6,14 @@ import pytest
 from openpyxl import load_workbook
 
 import gender_metrics as gm
+from gender_metrics.core.narrative import assess, computed_causes, merge_lessons, result_sentence
+from gender_metrics.core.progress import plain
 from gender_metrics.forms import write_form
-from gender_metrics.narrative import assess, computed_causes, merge_lessons, result_sentence
-from gender_metrics.packet import safe_frame, write_packet
-from gender_metrics.progress import plain
+from gender_metrics.outputs.packet import write_packet
+from gender_metrics.reference import load_reference
+from gender_metrics.store import safe_frame
+
+REF = load_reference()
 
 
 def prog_of(rows):
@@ -55,13 +59,13 @@ P = prog_of([("439", "1.1b", 2016, np.nan, np.nan, 31.4), ("439", "4.4", 2020, n
                   "(mục tiêu từ 40% đến 60%), hoàn thành mục tiêu."),  # no "hằng năm năm 2020"
 ])
 def test_sentences(ind, lang, expected):
-    assert result_sentence(one(P, ind), lang) == expected
+    assert result_sentence(one(P, ind), REF, lang) == expected
 
 
 def test_shortcomings_ordered_by_how_far_they_fell_short():
     # 2.2: 20% against >= 35% (43% short); 2.3: 45% against >= 50% (10% short)
     p = prog_of([("439", "2.3", 2020, np.nan, np.nan, 45.0), ("439", "2.2", 2020, np.nan, np.nan, 20.0)])
-    _, _, short = assess(p[p.unit == "439"], "en")
+    _, _, short = assess(p[p.unit == "439"], REF, "en")
     assert short[0].startswith("Share of enterprises owned by women") and short[1].startswith("Share of rural women")
     assert all("no data" in s for s in short[2:])
 
@@ -70,10 +74,10 @@ def test_improvements_and_computed_causes():
     p = prog_of([("439", "2.3", 2010, np.nan, np.nan, 10.0), ("439", "2.3", 2015, np.nan, np.nan, 30.0),
                  ("439", "2.3", 2020, np.nan, np.nan, 28.0)])
     mine = p[p.unit == "439"]
-    _, imp, _ = assess(mine, "vi")
+    _, imp, _ = assess(mine, REF, "vi")
     assert imp == ["Tỷ lệ lao động nữ nông thôn dưới 45 tuổi được đào tạo nghề và chuyên môn kỹ thuật tăng từ "
                    "10,0% năm 2010 lên 28,0% năm 2020."]
-    causes = computed_causes(mine, "vi")
+    causes = computed_causes(mine, REF, "vi")
     assert "Kết quả năm 2020 kém hơn năm 2015: 2.3." in causes  # 28% < 30%: a regression after 2015
     assert any(c.startswith("Thiếu số liệu: 18 chỉ tiêu") for c in causes)  # 19 district indicators, 1 reported
 
@@ -85,7 +89,7 @@ def test_near_duplicate_lessons_are_merged_and_attributed():
         "Cần bố trí đủ kinh phí cho công tác bình đẳng giới.",
         "Phai co su lanh dao, chi dao sat sao cua cap uy, chinh quyen!",           # no diacritics, same unit
     ]})
-    merged = merge_lessons(items, "vi")
+    merged = merge_lessons(items, REF, "vi")
     assert merged[0] == ("Phải có sự lãnh đạo, chỉ đạo sát sao của cấp ủy, chính quyền.",
                          ["Huyện Hương Sơn", "Huyện Đức Thọ"])
     assert merged[1] == ("Cần bố trí đủ kinh phí cho công tác bình đẳng giới.", ["Huyện Vũ Quang"])
@@ -119,7 +123,7 @@ def test_hostile_text_is_escaped_in_html_and_neutralised_in_excel(tmp_path):
 def test_packet_layout_and_print_settings(tmp_path):
     p = prog_of([("439", "4.4", 2020, np.nan, np.nan, 21.4)])
     p.loc[p.unit == "439", "source"] = "=cmd|' /C calc'!A0"
-    path = write_packet(tmp_path / "packet.xlsx", p, lang="vi", sample=True)
+    path = write_packet(tmp_path / "packet.xlsx", p, REF, lang="vi", sample=True)
     wb = load_workbook(path)
     assert wb.sheetnames[0] == "Tỉnh Hà Tĩnh" and len(wb.sheetnames) == 1 + 13 + 13
     ws = wb["Huyện Hương Sơn"]
@@ -159,7 +163,10 @@ def test_unknown_target_operator_is_refused():
 
 
 def test_long_attribution_lists_are_folded():
-    from gender_metrics.report import _given_by
+    from gender_metrics.present.report import given_by
+
+    def _given_by(units, lang):
+        return given_by(units, REF, lang)
 
     short = _given_by(["Huyện A", "Huyện B"], "vi")
     assert "Do 2 đơn vị nêu: Huyện A, Huyện B" in short and "<details" not in short
@@ -190,7 +197,7 @@ def test_packet_carries_the_province_assessment_in_words(processed, tmp_path):
     import sys
 
     out = tmp_path / "packet.xlsx"
-    r = subprocess.run([sys.executable, "-m", "gender_metrics.cli", "packet", "--processed", str(processed),
+    r = subprocess.run([sys.executable, "-m", "gender_metrics", "packet", "--processed", str(processed),
                         "--out", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     wb = load_workbook(out)

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import gender_metrics as gm
-from gender_metrics.batch import plan, run
-from gender_metrics.export import export_html
+from gender_metrics.outputs.html import export_html
+from gender_metrics.run.batch import plan, run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,7 +104,7 @@ def test_plan_rejects_bad_parameters_before_any_kernel(processed, tmp_path):
 
 
 def test_cli_exit_codes(processed, tmp_path):
-    exe = [sys.executable, "-m", "gender_metrics.cli"]
+    exe = [sys.executable, "-m", "gender_metrics"]
     bad = subprocess.run([*exe, "run", "--unit", "Kỳ Anh", "--processed", str(processed), "--out", str(tmp_path)],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "chưa rõ là đơn vị nào" in bad.stderr and "(mã 447)" in bad.stderr
@@ -160,11 +160,11 @@ def test_province_report_with_an_undated_form(raw_dir, tmp_path):
 
 def test_band_targets_are_drawn_as_bands(processed):
     r = gm.UnitReport("42", "vi", processed)
-    fig = r.districts_chart("2.1", 2020)  # target: between 40% and 60%
+    fig = r.districts_chart("2.1", 2020).figure()  # target: between 40% and 60% (validated by plotly)
     (rect,) = [s for s in fig.layout.shapes if s.type == "rect"]
     assert (rect.y0, rect.y1) == (40, 60)
     assert [a.text for a in fig.layout.annotations] == ["Mục tiêu 40% - 60%"]
-    lines = [d for d in r.series_chart("2.1").data if d.mode == "lines"]
+    lines = [d for d in r.series_chart("2.1").figure().data if d.mode == "lines"]
     assert sorted(tuple(d.y) for d in lines) == [(40, 40), (40, 40), (60, 60), (60, 60)]  # both bounds, 2015 and 2020
     assert {d.name for d in lines if d.name} == {"Mục tiêu 2015 (40% - 60%)", "Mục tiêu 2020 (40% - 60%)"}
     with pytest.raises(ValueError, match="needs its upper bound"):
@@ -172,13 +172,14 @@ def test_band_targets_are_drawn_as_bands(processed):
 
 
 def test_index_links_the_packet_and_missing_data_is_explained(processed, tmp_path):
-    from gender_metrics.export import write_index
+    from gender_metrics.outputs.html import write_index
 
     (tmp_path / "packet.xlsx").write_bytes(b"")
-    page = write_index(tmp_path, [], lang="vi").read_text(encoding="utf-8")
+    ref = gm.load_reference()
+    page = write_index(tmp_path, [], ref, lang="vi").read_text(encoding="utf-8")
     assert "<a href='packet.xlsx'>Tài liệu hội nghị" in page
-    assert "packet.xlsx" not in write_index(tmp_path / "other", [], lang="vi").read_text(encoding="utf-8")
-    exe = [sys.executable, "-m", "gender_metrics.cli"]
+    assert "packet.xlsx" not in write_index(tmp_path / "other", [], ref, lang="vi").read_text(encoding="utf-8")
+    exe = [sys.executable, "-m", "gender_metrics"]
     for cmd in (["run"], ["progress"], ["packet", "--out", str(tmp_path / "p.xlsx")]):
         r = subprocess.run([*exe, *cmd, "--processed", str(tmp_path / "none")], capture_output=True, text=True)
         assert r.returncode == 2 and "hãy chạy `gender-metrics ingest --processed" in r.stderr, (cmd, r.stderr)

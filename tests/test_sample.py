@@ -3,7 +3,7 @@
 from openpyxl import load_workbook
 
 from gender_metrics.forms import SAMPLE_LABEL, SHEET_ID
-from gender_metrics.sample import MISSING_SECTOR, generate_sample
+from gender_metrics.forms.sample import MISSING_SECTOR, generate_sample
 
 
 def _cells(path):
@@ -32,9 +32,10 @@ def test_every_sample_form_is_labelled(raw_dir):
 
 
 def test_sample_magnitudes(processed):
-    import pandas as pd
 
-    obs = pd.read_parquet(processed / "observations.parquet")
+    import gender_metrics as gm
+
+    obs = gm.load_observations(processed)
     districts = obs[obs.unit.str.fullmatch(r"4\d\d")]
     srb = districts[(districts.indicator == "4.1") & districts.parts_known]
     births = srb.numerator + srb.denominator
@@ -44,6 +45,6 @@ def test_sample_magnitudes(processed):
     seats = districts[districts.indicator == "1.1b"].denominator.dropna()
     assert len(seats) >= 20
     assert seats.between(10, 99).all()
-    subs = pd.read_parquet(processed / "submissions.parquet")
+    subs = gm.load_table("submissions", processed)
     assert subs["sample"].all()
     assert (subs.on_time == False).sum() == 2  # noqa: E712  one late department, one late district

@@ -16,7 +16,7 @@ from scipy.stats import chi2, gamma
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.rates import confint_poisson
 
-from gender_metrics.stats import (
+from gender_metrics.core.stats import (
     cagr,
     eb_smooth,
     modified_zscore,

@@ -12,9 +12,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from importlib import resources
 
-import yaml
+from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import parse_pattern
+
+from .. import yamlio
 
 LANGS = ("vi", "en")
 _LOCALE = {"vi": "vi_VN", "en": "en_GB"}
@@ -25,7 +27,7 @@ def messages(lang: str) -> dict[str, str]:
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; expected one of {LANGS}")
     path = resources.files("gender_metrics") / "i18n" / f"{lang}.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return yamlio.load(path.read_text(encoding="utf-8"))
 
 
 def t(key: str, lang: str = "vi", /, **kw) -> str:
@@ -41,12 +43,22 @@ def _round(x: float, digits: int) -> Decimal:
     return Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP)
 
 
+@lru_cache(maxsize=16)
+def _pattern(digits: int):
+    return parse_pattern("#,##0" + ("." + "0" * digits if digits > 0 else ""))
+
+
+@lru_cache(maxsize=2)
+def _locale(lang: str) -> Locale:
+    return Locale.parse(_LOCALE[lang])
+
+
 def fmt_number(x, digits: int = 1, lang: str = "vi") -> str:
-    """35.25 → "35,3" (vi) or "35.3" (en); thousands grouped; NaN → "–". Rounds half up."""
+    """35.25 → "35,3" (vi) or "35.3" (en); thousands grouped; NaN → "–". Rounds half up (Babel's
+    number patterns, parsed once)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return format_decimal(_round(x, digits), format=pattern, locale=_LOCALE[lang])
+    return _pattern(digits).apply(_round(x, digits), _locale(lang))
 
 
 def fmt_percent(x, lang: str = "vi", digits: int = 1) -> str:

@@ -1,0 +1,191 @@
+"""The one description of a review's report form (biểu mẫu), shared by the writer and the reader.
+
+A form is one .xlsx per reporting unit with five sheets: instructions, identification, the judged
+strategy's indicators (numerator, denominator and a reported value per year), the proposed targets
+of the next strategy, and the assessment (free text). Column A of the data sheets holds a machine key
+(hidden, locked) so that reading never depends on the labels people see. Every sheet name, row and
+column that the writer puts and the reader looks for is defined here; no other module counts columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import pandas as pd
+
+from ..reference import Reference
+
+SAMPLE_LABEL = "DỮ LIỆU MẪU"
+SHEET_HELP, SHEET_ID, SHEET_TXT = "Hướng dẫn", "Thông tin", "Đánh giá"   # the other two name the strategies
+
+HEADER_ROW = 4          # header row of the three data sheets; data starts below it
+KEY_COL = 1             # column A: the machine key of the row
+CODE_COL = 2            # the indicator code people see
+NAME_COL = 3
+PART_COL = 4            # numerator / denominator / reported value
+UNIT_COL = 5
+FIRST_YEAR_COL = 6      # column F holds the first year
+LABEL_COLS = (CODE_COL, NAME_COL, PART_COL, UNIT_COL)
+
+# Identification sheet: (row, key, label). Values sit in column B.
+ID_VALUE_COL = 2
+ID_FIELDS = (
+    (3, "code", "Mã đơn vị"),
+    (4, "name", "Tên đơn vị"),
+    (5, "person", "Người lập báo cáo"),
+    (6, "phone", "Điện thoại"),
+    (7, "submitted", "Ngày gửi báo cáo (dd/mm/yyyy)"),
+    (8, "data_kind", "Loại dữ liệu"),
+    (9, "template", "Phiên bản biểu mẫu"),
+)
+ID_INPUTS = ("person", "phone", "submitted", "data_kind")   # the cells the officer fills in
+PART_LABELS = {"num": "Tử số", "den": "Mẫu số", "value": "Giá trị báo cáo"}
+PARTS_OF_KIND = {"value": ("value",)}                        # other kinds: numerator, denominator, value
+PARTS = ("num", "den", "value")
+
+# Assessment sheet: (key, label) per row from HEADER_ROW + 1; text in column C.
+SECTIONS = (
+    ("results", "Kết quả đạt được"),
+    ("shortcomings", "Hạn chế, tồn tại"),
+    ("causes_objective", "Nguyên nhân khách quan"),
+    ("causes_subjective", "Nguyên nhân chủ quan"),
+    ("lessons", "Bài học kinh nghiệm"),
+    ("recommendations", "Kiến nghị, đề xuất"),
+)
+TEXT_COL = 3
+TARGET_FIRST_COL = 5    # targets sheet: national targets per year, then proposals per year, then a note
+
+
+@dataclass(frozen=True)
+class FormRow:
+    """One data row of the indicator sheet: its key, indicator and part (num, den, value)."""
+
+    row: int
+    indicator: str
+    part: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.indicator}|{self.part}"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything sits in the form of one review (sheet names, year and target columns)."""
+
+    ref: Reference
+    _rows: dict = field(default_factory=dict, compare=False, repr=False)
+
+    # ------------------------------------------------------------------ sheets
+    sheet_help, sheet_id, sheet_txt = SHEET_HELP, SHEET_ID, SHEET_TXT
+
+    @property
+    def sheet_ind(self) -> str:
+        return f"Chỉ tiêu {self.ref.review.strategy}"
+
+    @property
+    def sheet_tgt(self) -> str:
+        return f"Mục tiêu {self.ref.review.feasibility_strategy}"
+
+    @property
+    def sheets(self) -> tuple[str, ...]:
+        return (self.sheet_help, self.sheet_id, self.sheet_ind, self.sheet_tgt, self.sheet_txt)
+
+    # ------------------------------------------------------------------ indicator sheet
+    @property
+    def years(self) -> list[int]:
+        return self.ref.review.years
+
+    @property
+    def note_col(self) -> int:
+        """The source / note column, after the last year."""
+        return FIRST_YEAR_COL + len(self.years)
+
+    def year_col(self, year: int) -> int:
+        return FIRST_YEAR_COL + self.years.index(year)
+
+    def indicators_for(self, code: str, strategy: str | None = None) -> pd.DataFrame:
+        """The indicators a unit reports: the area-level ones for an area, its own for a department,
+        all for the province. ``strategy``: the judged one (default) or the next strategy, whose
+        proposals a department makes for the indicators the catalogue assigns to it."""
+        ref, code = self.ref, str(code)
+        strategy = strategy or ref.review.strategy
+        key = ("indicators", code, strategy)
+        if key not in self._rows:
+            self._rows[key] = self._indicators_for(code, strategy)
+        return self._rows[key].copy()
+
+    def _indicators_for(self, code: str, strategy: str) -> pd.DataFrame:
+        ref = self.ref
+        cat = ref.catalogue.for_strategy(strategy)
+        level = ref.units.level(code)
+        if level == ref.units.area_level:
+            return cat[cat.district_level.astype(bool)].reset_index(drop=True)
+        if level == "sector":
+            if strategy == ref.review.strategy:
+                return cat[cat.id.isin(ref.units.answers_for(code))].reset_index(drop=True)
+            return cat[cat.sector == code].reset_index(drop=True)
+        return cat.reset_index(drop=True)
+
+    def parts(self, kind: str) -> tuple[str, ...]:
+        return PARTS_OF_KIND.get(kind, PARTS)
+
+    def indicator_rows(self, code: str) -> tuple[FormRow, ...]:
+        """The rows of the indicator sheet of a unit's form, in order."""
+        code = str(code)
+        if code not in self._rows:
+            rows, r = [], HEADER_ROW + 1
+            for ind in self.indicators_for(code).itertuples():
+                for p in self.parts(ind.kind):
+                    rows.append(FormRow(r, ind.id, p))
+                    r += 1
+            self._rows[code] = tuple(rows)
+        return self._rows[code]
+
+    # ------------------------------------------------------------------ targets sheet
+    @property
+    def target_years(self) -> tuple[int, ...]:
+        return self.ref.review.feasibility_years
+
+    def national_col(self, year: int) -> int:
+        return TARGET_FIRST_COL + self.target_years.index(year)
+
+    def proposed_col(self, year: int) -> int:
+        return TARGET_FIRST_COL + len(self.target_years) + self.target_years.index(year)
+
+    @property
+    def target_note_col(self) -> int:
+        return TARGET_FIRST_COL + 2 * len(self.target_years)
+
+    @cached_property
+    def proposed_cols(self) -> dict[int, int]:
+        """Column -> proposed year."""
+        return {self.proposed_col(y): y for y in self.target_years}
+
+    @cached_property
+    def national_cols(self) -> tuple[int, ...]:
+        return tuple(self.national_col(y) for y in self.target_years)
+
+    # ------------------------------------------------------------------ identification and assessment
+    @property
+    def id_rows(self) -> dict[int, str]:
+        return {row: key for row, key, _ in ID_FIELDS}
+
+    def id_row(self, key: str) -> int:
+        return next(row for row, k, _ in ID_FIELDS if k == key)
+
+    @property
+    def section_rows(self) -> dict[int, str]:
+        return {HEADER_ROW + 1 + i: key for i, (key, _) in enumerate(SECTIONS)}
+
+
+_LAYOUTS: dict[int, Layout] = {}
+
+
+def layout_of(ref: Reference) -> Layout:
+    """The layout of a review's form (one object per loaded reference, its row tables cached)."""
+    lay = _LAYOUTS.get(id(ref))
+    if lay is None or lay.ref is not ref:
+        lay = _LAYOUTS[id(ref)] = Layout(ref)
+    return lay

@@ -1,0 +1,237 @@
+"""Charts with one house style, built as plotly figure dictionaries (no graph-object validation).
+
+Each builder takes tidy tables and returns a :class:`Chart`. In JupyterLab a chart draws through
+plotly's own mimetype; in an exported report it is the HTML that plotly's ``to_html`` writes
+(without the library: reports load one local plotly.js). ``chart.figure()`` gives a
+``plotly.graph_objects.Figure`` for an analyst who wants to change it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+
+from ..i18n import fmt_target, t
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+STATUS_COLORS = {
+    "achieved": "#1a9850", "not_achieved": "#d73027", "inconclusive": "#f1a340",
+    "no_data": "#9e9e9e", "not_collected": "#cfcfcf",
+}
+STATUS_ORDER = ["achieved", "inconclusive", "not_achieved", "no_data", "not_collected"]
+FONT = "Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
+_AXIS = {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "ticks": "", "zerolinecolor": "#EBF0F8",
+         "automargin": True, "zerolinewidth": 2, "title": {"standoff": 15}}
+CONFIG = {"responsive": True, "displaylogo": False}
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray | pd.Series | pd.Index):
+        return [_jsonable(v) for v in np.asarray(x, dtype=object).tolist()]
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not np.isfinite(x):
+        return None
+    return x
+
+
+class Chart:
+    """A plotly figure as a dictionary; displays itself in JupyterLab and in exported reports."""
+
+    _ids: dict[str, int] = {}
+
+    def __init__(self, data: list[dict], layout: dict):
+        self.spec = _jsonable({"data": data, "layout": layout})
+
+    @property
+    def data(self) -> list[dict]:
+        return self.spec["data"]
+
+    @property
+    def layout(self) -> dict:
+        return self.spec["layout"]
+
+    def figure(self):
+        """The chart as a ``plotly.graph_objects.Figure`` (validated by plotly)."""
+        import plotly.graph_objects as go
+
+        return go.Figure(self.spec)
+
+    def div_id(self) -> str:
+        digest = "gm-" + hashlib.sha1(json.dumps(self.spec, sort_keys=True).encode()).hexdigest()[:12]
+        n = Chart._ids.get(digest, 0)
+        Chart._ids[digest] = n + 1
+        return digest if n == 0 else f"{digest}-{n}"
+
+    def to_html(self) -> str:
+        """The chart's ``<div>`` and the script that draws it with the page's plotly.js."""
+        import plotly.io as pio
+
+        body = pio.to_html(self.spec, include_plotlyjs=False, full_html=False, validate=False,
+                           div_id=self.div_id(), config=CONFIG)
+        return f'<div class="gm-plot">{body}</div>'
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {PLOTLY_MIME: {**self.spec, "config": CONFIG}, "text/html": self.to_html()}
+
+
+def _layout(title: str, height: int, lang: str, **extra) -> dict:
+    layout = {
+        "title": {"text": title, "x": 0, "font": {"size": 15}}, "height": height,
+        "font": {"family": FONT, "size": 12, "color": "#2a3f5f"}, "paper_bgcolor": "white", "plot_bgcolor": "white",
+        "hovermode": "closest", "margin": {"l": 10, "r": 20, "t": 50, "b": 40},
+        "legend": {"orientation": "h", "y": -0.15}, "xaxis": dict(_AXIS), "yaxis": dict(_AXIS),
+        "separators": ",." if lang == "vi" else ".,",   # decimal, then thousands
+    }
+    for k, v in extra.items():
+        if k in ("xaxis", "yaxis"):
+            layout[k] = {**layout[k], **v}
+        else:
+            layout[k] = v
+    return layout
+
+
+def empty(title: str, lang: str) -> Chart:
+    return Chart([], _layout(title, 200, lang, annotations=[{
+        "text": t("no_chart_data", lang), "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper",
+        "yref": "paper"}], xaxis={"visible": False}, yaxis={"visible": False}))
+
+
+def progress_chart(prog: pd.DataFrame, labels: dict[str, str], milestone: int, title: str, x_title: str,
+                   lang: str = "vi") -> Chart:
+    """Progress ratio towards the milestone target per indicator, with its 95% interval, by status."""
+    d = prog[(prog.milestone == milestone) & prog.progress_ratio.notna()].copy()
+    if d.empty:
+        return empty(title, lang)
+    span = d.target - d.baseline
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo = (d.ci_low - d.baseline) / span
+        hi = (d.ci_high - d.baseline) / span
+    d["lo"], d["hi"] = np.fmin(lo, hi), np.fmax(lo, hi)
+    d["label"] = d.indicator.map(labels).fillna(d.indicator)
+    if "breakdown" in d:
+        d["label"] = d.label + np.where(d.breakdown != "", " (" + d.breakdown.map(
+            lambda b: t(f"breakdown_{b}", lang) if b else "") + ")", "")
+    d = d.iloc[::-1]
+    data = []
+    for status, g in d.groupby("status", sort=False, observed=True):
+        pr = g.progress_ratio.clip(-1, 2)
+        data.append({
+            "type": "bar", "y": g.label, "x": pr, "orientation": "h", "name": t(f"status_{status}", lang),
+            "marker": {"color": STATUS_COLORS.get(status, "#777")},
+            "error_x": {"type": "data", "symmetric": False,
+                        "array": (g.hi.clip(-1, 2) - pr).clip(lower=0).fillna(0),
+                        "arrayminus": (pr - g.lo.clip(-1, 2)).clip(lower=0).fillna(0),
+                        "color": "#555", "thickness": 1},
+            "hovertemplate": "%{y}: %{x:.2f}<extra></extra>",
+        })
+    shapes = [{"type": "line", "x0": 1, "x1": 1, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+               "line": {"dash": "dash", "color": "#333"}}]
+    return Chart(data, _layout(title, 120 + 26 * len(d), lang, barmode="overlay", shapes=shapes,
+                               xaxis={"title": {"text": x_title, "standoff": 15}, "range": [-1, 2.05]}))
+
+
+def series_chart(obs: pd.DataFrame, targets: pd.DataFrame, title: str, lang: str = "vi", unit: str = "") -> Chart:
+    """An indicator's yearly values (with 95% intervals where known) and its milestone targets."""
+    d = obs.sort_values("year")
+    if d.empty or d.value.isna().all():
+        return empty(title, lang)
+    line = {"type": "scatter", "x": d.year, "y": d.value, "mode": "lines+markers", "name": t("col_value", lang),
+            "line": {"color": "#08519c"}}
+    if "ci_low" in d and d.ci_low.notna().any():
+        line["error_y"] = {"type": "data", "symmetric": False, "array": (d.ci_high - d.value).fillna(0),
+                           "arrayminus": (d.value - d.ci_low).fillna(0), "color": "#9ecae1"}
+    data = [line]
+    for tg in targets.itertuples():
+        label = f"{t('chart_target', lang)} {tg.year} ({fmt_target(tg.op, tg.value, tg.value_high, unit, lang, words=False)})"
+        x = [tg.year - 0.4, tg.year + 0.4]
+        if tg.op == "between":  # a band: both bounds, filled between
+            data.append({"type": "scatter", "x": x, "y": [tg.value_high] * 2, "mode": "lines",
+                         "line": {"color": "#d73027", "dash": "dash"}, "showlegend": False, "hoverinfo": "skip"})
+            data.append({"type": "scatter", "x": x, "y": [tg.value] * 2, "mode": "lines",
+                         "line": {"color": "#d73027", "dash": "dash"}, "fill": "tonexty",
+                         "fillcolor": "rgba(215,48,39,0.12)", "name": label})
+        else:
+            data.append({"type": "scatter", "x": x, "y": [tg.value] * 2, "mode": "lines",
+                         "line": {"color": "#d73027", "dash": "dash", "width": 3}, "name": label})
+    return Chart(data, _layout(title, 380, lang, xaxis={"dtick": 1, "title": {"text": t("col_year", lang), "standoff": 15}}))
+
+
+def districts_chart(prog: pd.DataFrame, title: str, lang: str = "vi", unit: str = "") -> Chart:
+    """One indicator at one milestone across the areas: value, 95% interval, target line."""
+    d = prog[prog.value.notna()].sort_values("value")
+    if d.empty:
+        return empty(title, lang)
+    data = [{"type": "bar", "x": d.name, "y": d.value, "marker": {"color": [STATUS_COLORS.get(s, "#777") for s in d.status]},
+             "error_y": {"type": "data", "symmetric": False, "array": (d.ci_high - d.value).fillna(0),
+                         "arrayminus": (d.value - d.ci_low).fillna(0), "color": "#555"},
+             "name": t("col_value", lang), "hovertemplate": "%{x}: %{y:.1f}<extra></extra>"}]
+    op, low, high = d.target_op.iloc[0], d.target.iloc[0], d.target_high.iloc[0]
+    label = f"{t('chart_target', lang)} {fmt_target(op, low, high, unit, lang, words=False)}"
+    if op == "between":  # a band between the two bounds
+        shapes = [{"type": "rect", "x0": 0, "x1": 1, "xref": "x domain", "y0": low, "y1": high, "yref": "y",
+                   "line": {"width": 1, "dash": "dash", "color": "#d73027"}, "fillcolor": "rgba(215,48,39,0.10)"}]
+        notes = [{"text": label, "x": 0, "xref": "x domain", "y": high, "yref": "y", "showarrow": False,
+                  "xanchor": "left", "yanchor": "bottom"}]
+    else:
+        shapes = [{"type": "line", "x0": 0, "x1": 1, "xref": "x domain", "y0": low, "y1": low, "yref": "y",
+                   "line": {"dash": "dash", "color": "#d73027"}}]
+        notes = [{"text": label, "x": 1, "xref": "x domain", "y": low, "yref": "y", "showarrow": False,
+                  "xanchor": "right", "yanchor": "bottom"}]
+    return Chart(data, _layout(title, 420, lang, shapes=shapes, annotations=notes))
+
+
+def feasibility_chart(history: pd.DataFrame, band: pd.DataFrame, national: pd.DataFrame,
+                      proposed: pd.DataFrame, title: str, lang: str = "vi") -> Chart:
+    """The history, the projection on the trend with its 95% band, national and proposed targets."""
+    if history.empty or history.value.isna().all():
+        return empty(title, lang)
+    data = []
+    b = band.sort_values("year")
+    if not b.empty:
+        data.append({"type": "scatter", "x": list(b.year) + list(b.year[::-1]),
+                     "y": list(b.pi_high) + list(b.pi_low[::-1]), "fill": "toself",
+                     "fillcolor": "rgba(8,81,156,0.12)", "line": {"width": 0}, "name": t("chart_band", lang),
+                     "hoverinfo": "skip"})
+        data.append({"type": "scatter", "x": b.year, "y": b.projected, "mode": "lines",
+                     "line": {"color": "#08519c", "dash": "dot"}, "name": t("chart_projection", lang)})
+    h = history.sort_values("year")
+    data.append({"type": "scatter", "x": h.year, "y": h.value, "mode": "lines+markers", "line": {"color": "#08519c"},
+                 "name": t("col_value", lang)})
+    for frame, color, symbol, key in ((national, "#d73027", "diamond", "chart_national"),
+                                      (proposed, "#1a9850", "star", "chart_proposed")):
+        if not frame.empty:
+            data.append({"type": "scatter", "x": frame.year, "y": frame.value, "mode": "markers", "name": t(key, lang),
+                         "marker": {"color": color, "symbol": symbol, "size": 12}})
+    return Chart(data, _layout(title, 400, lang, xaxis={"dtick": 2, "title": {"text": t("col_year", lang), "standoff": 15}}))
+
+
+def status_heatmap(prog: pd.DataFrame, row_labels: dict[str, str], milestone: int, title: str,
+                   lang: str = "vi") -> Chart:
+    """Areas × indicators coloured by status at the milestone (a discrete colour per status)."""
+    d = prog[(prog.milestone == milestone) & (prog.breakdown == "")]
+    if d.empty:
+        return empty(title, lang)
+    codes = d.assign(z=d.status.map({s: i for i, s in enumerate(STATUS_ORDER)}).astype(float))
+    z = codes.pivot_table(index="unit", columns="indicator", values="z", aggfunc="first", observed=True)
+    txt = d.pivot_table(index="unit", columns="indicator", values="status", aggfunc="first",
+                        observed=True).reindex_like(z)
+    n = len(STATUS_ORDER)
+    scale = []
+    for i, s in enumerate(STATUS_ORDER):
+        scale += [[i / n, STATUS_COLORS[s]], [(i + 1) / n, STATUS_COLORS[s]]]
+    hover = txt.map(lambda s: t(f"status_{s}", lang) if isinstance(s, str) else "")
+    data = [{"type": "heatmap", "z": z.to_numpy().tolist(), "x": [str(c) for c in z.columns],
+             "y": [row_labels.get(u, u) for u in z.index], "zmin": -0.5, "zmax": n - 0.5, "colorscale": scale,
+             "text": hover.to_numpy().tolist(), "hovertemplate": "%{y} · %{x}: %{text}<extra></extra>",
+             "colorbar": {"tickvals": list(range(n)), "ticktext": [t(f"status_{s}", lang) for s in STATUS_ORDER]},
+             "xgap": 2, "ygap": 2}]
+    return Chart(data, _layout(title, 140 + 28 * len(z), lang, xaxis={"side": "top", "type": "category"},
+                               yaxis={"autorange": "reversed"}))

@@ -1,0 +1,196 @@
+"""One processed data set of a review, loaded once, with the tables every report of it shows.
+
+``dataset(processed_dir)`` returns the same :class:`Dataset` for the same data version, review and
+code, so reports made one after another in one kernel (the batch runner) share the whole-table
+computations: progress, feasibility, projection bands, the league table, the quality flags. They are
+also kept on disk beside the data (``<version>/derived/<key>/``): the batch runner computes them once
+before any kernel needs them, and every kernel then only reads them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from .. import store
+from ..reference import Reference, load_reference
+
+DERIVED = ("progress", "feasibility", "bands", "league", "quality", "province")
+
+
+def code_fingerprint() -> str:
+    """A hash of the package's code and texts (not its review data, which each report hashes for
+    the rows it shows): the derived tables and every report depend on it."""
+    return _code_fingerprint(str(Path(__file__).resolve().parent.parent))
+
+
+@lru_cache(maxsize=2)
+def _code_fingerprint(root: str) -> str:
+    root_p = Path(root)
+    h = hashlib.sha256()
+    for f in sorted(root_p.rglob("*")):
+        if f.is_file() and f.suffix in (".py", ".j2", ".css", ".json", ".yaml") and "__pycache__" not in f.parts \
+                and "reviews" not in f.relative_to(root_p).parts:
+            h.update(f.relative_to(root_p).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def review_of(manifest: dict, review: str | Path | None) -> Reference:
+    """The reference data of the review a processed folder holds (or of ``review``, which must match)."""
+    held = manifest.get("review") or {}
+    if review is None:
+        path = held.get("file")
+        ref = load_reference(path if path and Path(path).is_file() else held.get("name"))
+    else:
+        ref = load_reference(review)
+    return ref
+
+
+class Dataset:
+    """The processed tables of one data version and what the core computes from them."""
+
+    def __init__(self, version_dir: Path, ref: Reference, manifest: dict):
+        self.version_dir, self.ref, self.manifest = version_dir, ref, manifest
+
+    # ------------------------------------------------------------------ stored tables
+    def table(self, name: str) -> pd.DataFrame:
+        return store.load_table(name, self.version_dir)
+
+    @cached_property
+    def observations(self) -> pd.DataFrame:
+        return self.table("observations")
+
+    @cached_property
+    def narratives(self) -> pd.DataFrame:
+        return self.table("narratives")
+
+    @cached_property
+    def proposed(self) -> pd.DataFrame:
+        return self.table("proposed_targets")
+
+    @cached_property
+    def submissions(self) -> pd.DataFrame:
+        return self.table("submissions")
+
+    @property
+    def sample(self) -> bool:
+        return bool(self.manifest.get("sample_units"))
+
+    # ------------------------------------------------------------------ derived tables
+    @cached_property
+    def derived_dir(self) -> Path:
+        key = hashlib.sha256(f"{self.manifest['data_hash']}|{self.ref.digest}|{code_fingerprint()}".encode())
+        return self.version_dir / "derived" / key.hexdigest()[:16]
+
+    def compute(self) -> dict[str, pd.DataFrame]:
+        """Every derived table, from the stored ones (the core's pure functions)."""
+        from ..core.feasibility import feasibility
+        from ..core.league import league_table
+        from ..core.progress import plain, progress, province_values
+        from ..core.quality import quality_flags
+
+        ref, obs, prop = self.ref, self.observations, self.proposed
+        prog = plain(progress(obs, ref))
+        frames = [feasibility(obs, ref).assign(target_kind="national")]
+        if not prop.empty:
+            frames.append(feasibility(obs, ref, prop[["unit", "indicator", "year", "value"]]).assign(target_kind="proposed"))
+        feas = pd.concat(frames, ignore_index=True)
+        feas = feas.sort_values(["unit", "indicator", "year", "target_kind"], kind="stable").reset_index(drop=True)
+        return {"progress": prog, "feasibility": feas, "bands": self._bands(), "league": league_table(prog, obs, ref),
+                "quality": quality_flags(obs[obs.unit != ref.units.national]),
+                "province": province_values(obs, ref)}
+
+    def _bands(self) -> pd.DataFrame:
+        """The projection of every unit's trend for each year up to the horizon (feasibility charts)."""
+        from ..core.feasibility import feasibility
+
+        ref = self.ref
+        r = ref.review
+        years = range(r.fit_last + 1, r.horizon + 1)
+        last = ref.next_targets.sort_values("year").drop_duplicates("id", keep="last").set_index("id").value
+        with_history = ref.next.index[ref.next.predecessor.notna()]
+        units = sorted(set(self.observations.unit) | {ref.province})
+        grid = pd.MultiIndex.from_product([units, with_history, years], names=["unit", "indicator", "year"]).to_frame(
+            index=False)
+        grid["value"] = grid.indicator.map(last)
+        band = feasibility(self.observations, ref, grid)
+        return band[["unit", "indicator", "year", "projected", "pi_low", "pi_high"]]
+
+    @cached_property
+    def derived(self) -> dict[str, pd.DataFrame]:
+        """The derived tables: read from disk when computed before, else computed and kept."""
+        d = self.derived_dir
+        if all((d / f"{n}.parquet").is_file() for n in DERIVED):
+            return {n: pd.read_parquet(d / f"{n}.parquet") for n in DERIVED}
+        frames = self.compute()
+        self._keep(frames)
+        return frames
+
+    def _keep(self, frames: dict[str, pd.DataFrame]) -> None:
+        d = self.derived_dir
+        tmp = d.with_name(f".{d.name}.{os.getpid()}.tmp")
+        try:
+            tmp.mkdir(parents=True, exist_ok=True)
+            for n, df in frames.items():
+                df.to_parquet(tmp / f"{n}.parquet", index=False)
+            os.replace(tmp, d)
+        except OSError:
+            pass  # another process kept them first, or the folder is read-only: the tables are in memory
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def prepare(self) -> None:
+        """Compute (or read) the derived tables now, so that the reports find them on disk."""
+        self.derived  # noqa: B018 - the cached property computes and keeps them
+
+    @property
+    def progress(self) -> pd.DataFrame:
+        return self.derived["progress"]
+
+    @property
+    def feasibility(self) -> pd.DataFrame:
+        return self.derived["feasibility"]
+
+    @property
+    def bands(self) -> pd.DataFrame:
+        return self.derived["bands"]
+
+    @property
+    def league(self) -> pd.DataFrame:
+        return self.derived["league"]
+
+    @property
+    def quality(self) -> pd.DataFrame:
+        return self.derived["quality"]
+
+    @property
+    def province_observations(self) -> pd.DataFrame:
+        return self.derived["province"]
+
+    # ------------------------------------------------------------------ report inputs
+    def input_hash(self, unit: str) -> str:
+        """A hash of the data one unit's report shows: its own rows (the province's: every unit's)."""
+        if unit == self.ref.province:
+            return self.manifest["data_hash"]
+        return (self.manifest.get("unit_hashes") or {}).get(unit, "0" * 64)
+
+
+@lru_cache(maxsize=4)
+def _dataset(version_dir: str, data_hash: str, review: str | None) -> Dataset:
+    v = Path(version_dir)
+    manifest = store.load_manifest(v)
+    ref = review_of(manifest, review)
+    store.check_review(manifest, ref.review.name, v.parent)
+    return Dataset(v, ref, manifest)
+
+
+def dataset(processed_dir: Path | str | None = None, review: str | Path | None = None, lang: str = "vi") -> Dataset:
+    """The data set in ``processed_dir`` (its current version), shared by every report that asks again."""
+    manifest = store.load_manifest(processed_dir, lang)
+    v = store.resolve(processed_dir)
+    return _dataset(str(v.resolve()), manifest["data_hash"], None if review is None else str(review))

@@ -1,0 +1,351 @@
+"""The pieces of one unit's report, each a small object a notebook cell displays.
+
+``r = UnitReport("439", lang="vi")`` takes the data set of the processed folder (loaded once per
+kernel, see :mod:`.data`); then ``r.header()``, ``r.summary()``, ``r.results_table()``,
+``r.progress_chart()``, ``r.evaluation()`` … each return an HTML block or a chart. The numbers come
+from the core, the words from :mod:`.views`, the markup from Jinja templates with autoescaping: text
+typed into forms is data, never markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property, lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import pandas as pd
+
+from ..forms.layout import SECTIONS
+from ..i18n import LANGS, fmt_date, t
+from . import charts, views
+from .data import Dataset, dataset
+
+
+def package_version() -> str:
+    try:
+        return version("gender_metrics")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+@lru_cache(maxsize=1)
+def _env():
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    return Environment(loader=PackageLoader("gender_metrics", "present/templates"),
+                       autoescape=select_autoescape(default=True, default_for_string=True),
+                       undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False)
+
+
+def render(template: str, **context) -> str:
+    return _env().get_template(template).render(**context)
+
+
+def warm(review: str | None = None) -> None:
+    """Make a kernel ready for its first report: the review's reference data, the templates, the
+    modules the charts and intervals use (the batch runner calls this as a worker's kernel starts)."""
+    import IPython.display  # noqa: F401 - feasibility and area charts display several figures
+    import plotly.io  # noqa: F401 - every chart's HTML
+
+    from ..core import stats  # noqa: F401 - intervals of the series charts
+    from ..reference import load_reference
+
+    load_reference(review)
+    for name in _env().list_templates(extensions=["j2"]):
+        _env().get_template(name)
+
+
+class Block:
+    """An HTML block: a notebook shows it, an export keeps it as it is."""
+
+    def __init__(self, html: str):
+        self.data = html
+
+    def _repr_html_(self) -> str:
+        return self.data
+
+    def __str__(self) -> str:
+        return self.data
+
+
+def given_by(units: list[str], ref, lang: str) -> str:
+    """"Do 3 đơn vị nêu: A, B, C"; a long list shows its first names and folds the rest (printed in full)."""
+    return render("given_by.html.j2", units=units, T=lambda k, **kw: ref.text(k, lang, **kw)).strip()
+
+
+class UnitReport:
+    """Everything one report shows for ``unit`` (a code or a name), in ``lang`` ("vi" or "en").
+
+    ``processed_dir``: the processed folder (default: the project's ``data/processed``);
+    ``review``: the review it holds (default: the one the folder records; another is refused).
+    """
+
+    def __init__(self, unit: str, lang: str = "vi", processed_dir: str | Path | None = None,
+                 review: str | Path | None = None):
+        if lang not in LANGS:
+            raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
+        self.data: Dataset = dataset(processed_dir, review, lang)
+        self.ref = self.data.ref
+        self.lang = lang
+        self.unit = self.ref.units.resolve(unit)
+        self.level = self.ref.units.level(self.unit)
+        self.name = self.ref.label(self.unit, lang)
+        self.review = self.ref.review
+
+    # ------------------------------------------------------------------ helpers
+    def T(self, key: str, /, **kw) -> str:
+        return self.ref.text(key, self.lang, **kw)
+
+    def _render(self, template: str, **context) -> Block:
+        return Block(render(template, T=self.T, **context))
+
+    def _table(self, title: str, head: list[str], rows: pd.DataFrame, cols: list[str], *, num=(), classes=None,
+               small=(), marks=None, mark_text="", empty=None, notes=(), table_class="") -> Block:
+        return self._render("table.html.j2", title=title, head=head, rows=rows.to_dict("records"), cols=cols,
+                            num=set(num), classes=classes or {}, small=set(small), marks=marks or {},
+                            mark_text=mark_text, empty=empty or self.T("no_chart_data"), notes=list(notes),
+                            table_class=table_class)
+
+    @property
+    def is_province(self) -> bool:
+        return self.unit == self.ref.province
+
+    @property
+    def is_national(self) -> bool:
+        return self.level == "national"
+
+    @property
+    def is_sample(self) -> bool:
+        return not self.is_national and self.data.sample
+
+    @cached_property
+    def progress(self) -> pd.DataFrame:
+        p = self.data.progress
+        return p[p.unit == self.unit].reset_index(drop=True)
+
+    @property
+    def all_progress(self) -> pd.DataFrame:
+        return self.data.progress
+
+    @property
+    def main_indicator(self) -> str:
+        """The indicator charted first: a department's first own indicator, else the review's first
+        highlight."""
+        ids = self.ref.units.answers_for(self.unit)
+        return ids[0] if ids else self.ref.highlights[0]
+
+    @property
+    def main_next_indicator(self) -> str | None:
+        """The next strategy's indicator that continues the main one (else the first with a history)."""
+        nxt = self.ref.next
+        follows = nxt.index[nxt.predecessor == self.main_indicator]
+        with_history = nxt.index[nxt.predecessor.notna()]
+        return follows[0] if len(follows) else (with_history[0] if len(with_history) else None)
+
+    def _short(self, ind: str, n: int = 48) -> str:
+        name = self.ref.judged.loc[ind, f"name_{self.lang}"]
+        return name if len(name) <= n else name[: n - 1] + "…"
+
+    # ------------------------------------------------------------------ pieces
+    def header(self) -> Block:
+        """Title, unit, the sample-data or real-data banner, submission status and provenance."""
+        L = self.lang
+        made = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
+        provenance = t("provenance", L, data_hash=self.data.input_hash(self.unit)[:12],
+                       ingested=self.data.manifest.get("ingested_at", "?").replace("T", " ")[:16],
+                       version=package_version(), made=made)
+        cls, text = self._submission()
+        return self._render("header.html.j2", title=self.T("report_title"), name=self.name,
+                            kind=t(f"unit_kind_{self.level}", L), subtitle=self.T("report_subtitle"),
+                            sample=self.is_sample, submission=text, submission_class=cls, provenance=provenance)
+
+    def _submission(self) -> tuple[str, str]:
+        L, deadline = self.lang, fmt_date(self.review.deadline, self.lang)
+        if self.is_national:
+            return "sub", t("national_note", L)
+        subs = self.data.submissions
+        if self.is_province:
+            expected = self.ref.units.reporting
+            missing = [self.ref.label(c, L) for c in expected if c not in set(subs.unit)]
+            late = int((subs.on_time == False).sum())  # noqa: E712
+            return "sub", t("submissions_summary", L, received=len(subs), expected=len(expected), late=late,
+                            missing=", ".join(missing) or "–")
+        row = subs[subs.unit == self.unit]
+        if row.empty:
+            return "missing", t("not_submitted", L, deadline=deadline)
+        r = row.iloc[0]
+        if pd.isna(r.submitted):
+            return "sub", t("submitted_unknown", L)
+        key = "submitted_on_time" if r.on_time else "submitted_late"
+        return "sub", t(key, L, date=fmt_date(r.submitted, L), deadline=deadline)
+
+    def summary(self) -> Block:
+        """One line per milestone: how many indicators achieved, not achieved, inconclusive, without data."""
+        return self._render("summary.html.j2", lines=views.summary_lines(self.progress, self.lang))
+
+    def results_view(self) -> pd.DataFrame:
+        return views.results_view(self.progress, self.ref, self.lang)
+
+    def results_table(self) -> Block:
+        """Every indicator: baseline, each milestone's target, result and assessment, pace, source."""
+        v = self.results_view()
+        rows = v.to_dict("records")
+        return self._render("results.html.j2", head=views.results_head(self.ref, self.lang), rows=rows,
+                            milestones=self.review.milestones, unverified=any(not r["verified"] for r in rows))
+
+    def progress_chart(self) -> charts.Chart:
+        """Progress ratio towards each final target, with intervals, coloured by status."""
+        labels = {i: f"{i} {self._short(i)}" for i in self.ref.judged.index}
+        return charts.progress_chart(self.progress, labels, self.review.final, self.T("chart_progress_title"),
+                                     self.T("chart_progress_x"), self.lang)
+
+    def series_chart(self, indicator: str | None = None) -> charts.Chart:
+        """The yearly series of one indicator for this unit, with intervals and targets."""
+        from ..core import stats
+
+        indicator = indicator or self.main_indicator
+        obs = self.data.province_observations if self.is_province else self.data.observations
+        d = obs[(obs.unit == self.unit) & (obs.indicator == indicator) & (obs.breakdown == "")].copy()
+        info = self.ref.judged.loc[indicator]
+        d["ci_low"], d["ci_high"] = stats.value_interval(info.interval, d.numerator, d.denominator, info.factor)
+        tg = self.ref.judged_targets
+        tg = tg[(tg.id == indicator) & tg.year.isin(self.review.milestones)]
+        return charts.series_chart(d, tg, f"{indicator} {info[f'name_{self.lang}']}", self.lang, info.unit)
+
+    def districts_charts(self) -> None:
+        """Display the areas side by side for each of the review's highlighted indicators."""
+        from IPython.display import display
+
+        for ind in self.ref.highlights:
+            display(self.districts_chart(ind))
+
+    def districts_chart(self, indicator: str, milestone: int | None = None) -> charts.Chart:
+        """One indicator across the areas at a milestone (province report)."""
+        milestone = milestone or self.review.final
+        p = self.all_progress
+        p = p[(p.level == self.ref.units.area_level) & (p.indicator == indicator) & (p.milestone == milestone)].copy()
+        p["name"] = p.unit.map(lambda c: self.ref.label(c, self.lang))
+        title = self.T("chart_districts_title", indicator=f"{indicator} {self.ref.judged.loc[indicator, f'name_{self.lang}']}",
+                       year=milestone)
+        return charts.districts_chart(p, title, self.lang, self.ref.judged.loc[indicator].unit)
+
+    def narrative(self) -> Block:
+        """The unit's own assessment from its form, verbatim, by section."""
+        n = self.data.narratives
+        n = n[(n.unit == self.unit) & n.section.isin([k for k, _ in SECTIONS])]
+        sections = [(t("section_" + key, self.lang), [(r.text, r.source) for r in n[n.section == key].itertuples()])
+                    for key, _ in SECTIONS]
+        return self._render("narrative.html.j2", sections=sections)
+
+    def targets_table(self) -> Block:
+        """The unit's proposed targets beside the national ones."""
+        prop = self.data.proposed
+        v = views.targets_view(prop[prop.unit == self.unit], self.ref, self.lang)
+        cols = ["id", "name", "unit"] + [f"{k}_{y}" for y in self.review.feasibility_years for k in ("national", "proposed")]
+        return self._table(self.T("section_targets"), views.targets_head(self.ref, self.lang), v, cols,
+                           num=cols[3:], empty=t("no_text", self.lang))
+
+    # ------------------------------------------------------------------ feasibility
+    @cached_property
+    def feasibility(self) -> pd.DataFrame:
+        """The unit's rows of the feasibility table, for the national targets and its own proposals."""
+        f = self.data.feasibility
+        return f[f.unit == self.unit].reset_index(drop=True)
+
+    def feasibility_table(self) -> Block:
+        """Can each target be reached on the trend: P, k, verdict, reachable value."""
+        v = views.feasibility_view(self.feasibility, self.ref, self.lang)
+        cols = ["id", "name", "year", "kind", "target", "last", "projected", "p_met", "k", "verdict", "reachable"]
+        return self._table(self.T("section_feasibility"), views.feasibility_head(self.lang), v, cols,
+                           num=["target", "last", "projected", "p_met", "k", "reachable"],
+                           classes={"verdict": "verdict_class"}, marks={"target": "below_national"},
+                           mark_text=t("below_national_mark", self.lang), notes=[self.T("feasibility_method")])
+
+    def feasibility_chart(self, indicator: str | None = None) -> charts.Chart:
+        """The history of the predecessor series, the projection band, national and proposed targets."""
+        ref = self.ref
+        indicator = indicator or self.main_next_indicator
+        if indicator is None:
+            return charts.empty(self.T("section_feasibility"), self.lang)
+        pred = ref.next.predecessor.get(indicator)
+        hist = self.data.province_observations if self.is_province else self.data.observations
+        hist = hist[(hist.unit == self.unit) & (hist.indicator == pred) & (hist.breakdown == "")] if pred \
+            else hist.iloc[0:0]
+        band = self.data.bands
+        band = band[(band.unit == self.unit) & (band.indicator == indicator)]
+        national = ref.next_targets[ref.next_targets.id == indicator][["year", "value"]]
+        prop = self.data.proposed
+        proposed = prop[(prop.unit == self.unit) & (prop.indicator == indicator)][["year", "value"]]
+        title = self.T("chart_feasibility_title", indicator=f"{indicator} {ref.next.loc[indicator, f'name_{self.lang}']}")
+        return charts.feasibility_chart(hist, band, national, proposed, title, self.lang)
+
+    def feasibility_charts(self) -> None:
+        """Display one feasibility chart per indicator that has a history here."""
+        from IPython.display import display
+
+        f = self.feasibility
+        for ind in sorted(set(f.indicator[f.n_points > 0])):
+            display(self.feasibility_chart(ind))
+
+    # ------------------------------------------------------------------ the province's pieces
+    def league_table(self) -> Block:
+        """The areas' league table with its method (province report)."""
+        v = views.league_view(self.data.league, self.ref, self.lang)
+        cols = ["rank", "unit", "assessed", "achieved", "share", "mean_progress", "raw", "eb"]
+        return self._table(self.T("section_league"), views.league_head(self.ref, self.lang), v, cols,
+                           num=[c for c in cols if c != "unit"], notes=[self.T("league_method")])
+
+    def shortlist(self) -> Block:
+        """Areas and departments with the strongest results, as input to commendations, criteria stated."""
+        from ..core.league import shortlist
+
+        sl = shortlist(self.all_progress, self.data.league, self.data.submissions, self.ref)
+        return self._render("shortlist.html.j2", items=views.shortlist_items(sl, self.ref, self.lang))
+
+    def evaluation(self) -> Block:
+        """Results, improvements, shortcomings, causes (the unit's and computed), lessons, recommendations."""
+        from ..core.narrative import narrative_of
+
+        n = narrative_of(self.unit, self.all_progress, self.data.narratives, self.ref, self.lang)
+
+        def quoted(section, pairs):
+            return [(text, n.units_of.get((section, text)), src) for text, src in pairs]
+
+        causes = [(g, quoted(g, [(x, s) for gg, x, s in n.causes if gg == g]))
+                  for g in ("causes_objective", "causes_subjective")]
+        return self._render("evaluation.html.j2", n=n, causes=causes,
+                            lessons=[(text, units, "") for text, units in n.lessons],
+                            recommendations=quoted("recommendations", n.recommendations))
+
+    def status_heatmap(self) -> charts.Chart:
+        """Areas × indicators by status at the final milestone (province report)."""
+        p = self.all_progress
+        p = p[p.level == self.ref.units.area_level]
+        labels = {c: self.ref.label(c, self.lang) for c in set(p.unit)}
+        return charts.status_heatmap(p, labels, self.review.final, self.T("section_heatmap"), self.lang)
+
+    def indicator_legend(self) -> Block:
+        """The names behind the indicator codes of the heat map, for the printed conference copy."""
+        v = views.legend_view(self.all_progress, self.ref, self.lang)
+        return self._table("", [t("col_id", self.lang), t("col_indicator", self.lang)], v, ["id", "name"],
+                           table_class="legend")
+
+    def submissions_table(self) -> Block:
+        """Every reporting unit: received on time, late or missing; completeness; flags."""
+        v = views.submissions_view(self.data.submissions, self.data.quality, self.ref, self.lang)
+        return self._table(t("section_submissions", self.lang), views.submissions_head(self.lang), v,
+                           ["unit", "date", "state_text", "completeness", "flags"], num=["completeness", "flags"],
+                           classes={"state_text": "state_class"})
+
+    def quality_table(self) -> Block:
+        """Values flagged for review (outliers, sudden jumps), never dropped."""
+        q = self.data.quality
+        q = q if self.is_province else q[q.unit == self.unit]
+        v = views.quality_view(q, self.ref, self.lang)
+        return self._table(t("section_quality", self.lang), views.quality_head(self.lang), v,
+                           ["unit", "indicator", "year", "value", "check", "detail", "source"], num=["value"],
+                           small=["detail", "source"], empty=t("none_line", self.lang))
+
+    def method(self) -> Block:
+        return self._render("method.html.j2", text=self.T("method_text", complete_counts=views.complete_counts(self.ref)))

@@ -1,0 +1,164 @@
+"""Reference data of a review, loaded and validated once: the review itself, its catalogue, its unit
+tree, its known breaks. One :class:`Reference` is built per review and passed to every core function;
+no core module reads reference data from a global.
+
+    ref = load_reference()                      # the default review (tong-ket-2011-2020)
+    ref = load_reference("my-review.yaml")      # a review of the user's own
+    ref.judged                                  # the judged strategy's indicators, by id
+    ref.text("section_table", "vi")             # a text with the review's years filled in
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from .. import yamlio
+from ..i18n import t
+from .catalogue import Catalogue, CatalogueError, load_catalogue_files
+from .review import Review, ReviewError, bundled_names, default_name, load_review
+from .units import UnitError, Units, UnitsError, fold, load_units_file
+
+__all__ = ["Reference", "load_reference", "Review", "ReviewError", "Catalogue", "CatalogueError", "Units",
+           "UnitsError", "UnitError", "fold", "bundled_names", "default_name"]
+
+BREAK_COLUMNS = ["unit", "indicator", "year", "reason"]
+
+
+def read_breaks(path: Path | None) -> pd.DataFrame:
+    """Known structural breaks (unit, indicator, year, reason) from a review's breaks file."""
+    if path is None:
+        return pd.DataFrame(columns=BREAK_COLUMNS).astype({"year": int})
+    doc = yamlio.load(Path(path).read_text(encoding="utf-8")) or {}
+    items = doc.get("breaks") or []
+    df = pd.DataFrame(items, columns=BREAK_COLUMNS)
+    return df.astype({"unit": str, "indicator": str, "year": int})
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Everything a review's computations take as given: review, catalogue, units, breaks."""
+
+    review: Review
+    catalogue: Catalogue
+    units: Units
+    breaks: pd.DataFrame
+
+    # ------------------------------------------------------------------ derived views
+    @cached_property
+    def judged(self) -> pd.DataFrame:
+        """The judged strategy's indicators, indexed by id, in the catalogue's order."""
+        return self.catalogue.for_strategy(self.review.strategy).set_index("id")
+
+    @cached_property
+    def next(self) -> pd.DataFrame:
+        """The indicators whose targets are checked for feasibility, indexed by id."""
+        return self.catalogue.for_strategy(self.review.feasibility_strategy).set_index("id")
+
+    @cached_property
+    def judged_targets(self) -> pd.DataFrame:
+        return self.catalogue.targets_of(self.review.strategy)
+
+    @cached_property
+    def next_targets(self) -> pd.DataFrame:
+        return self.catalogue.targets_of(self.review.feasibility_strategy)
+
+    @cached_property
+    def info(self) -> dict[str, dict]:
+        """Plain-dict view of the judged strategy's indicators (id -> fields), for per-cell code."""
+        return {i: {"id": i, **r} for i, r in self.judged.to_dict("index").items()}
+
+    @property
+    def highlights(self) -> list[str]:
+        """The indicators the reports chart first (the review's choice, else the first indicator)."""
+        return list(self.review.highlights) or [self.judged.index[0]]
+
+    @property
+    def province(self) -> str:
+        return self.units.province
+
+    @cached_property
+    def digest(self) -> str:
+        """A hash of the review's files and of the catalogue in use (which may be an edited copy)."""
+        h = hashlib.sha256(self.review.digest.encode())
+        for df in (self.catalogue.indicators, self.catalogue.targets, self.breaks):
+            h.update(pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy().tobytes())
+        return h.hexdigest()
+
+    def with_catalogue(self, catalogue: Catalogue | None) -> Reference:
+        """The same review with another catalogue (an analyst's edited copy); itself when None."""
+        return self if catalogue is None or catalogue is self.catalogue else replace(self, catalogue=catalogue)
+
+    # ------------------------------------------------------------------ texts
+    @cached_property
+    def placeholders(self) -> dict[str, dict[str, object]]:
+        """The review's facts that texts name, per language: {strategy}, {final}, {areas} ..."""
+        r = self.review
+        out = {}
+        for lang in ("vi", "en"):
+            out[lang] = {
+                "strategy": r.strategy, "next_strategy": r.feasibility_strategy, "baseline": r.baseline_year,
+                "final": r.final, "previous": r.previous if r.previous is not None else r.baseline_year,
+                "first_year": r.first_year, "last_year": r.last_year, "horizon": r.horizon,
+                "pooled": f"{r.final - r.pool_years + 1}-{r.final}",
+                "areas": self.units.area_label(lang), "areas_short": self.units.area_label(lang, short=True),
+                **r.texts[lang],
+            }
+        return out
+
+    def text(self, key: str, lang: str = "vi", /, **kw) -> str:
+        """A user-facing text with the review's facts filled in (review texts first, then i18n)."""
+        facts = self.placeholders[lang]
+        if key in self.review.texts[lang]:
+            return str(self.review.texts[lang][key])
+        return t(key, lang, **{**facts, **kw})
+
+    def label(self, code: str, lang: str = "vi") -> str:
+        return self.units.label(code, lang)
+
+
+def known_ids(catalogue: Catalogue, strategy: str) -> set[str]:
+    return set(catalogue.for_strategy(strategy).id)
+
+
+@lru_cache(maxsize=8)
+def _load(path: str) -> Reference:
+    review = load_review(path)
+    catalogue = load_catalogue_files(list(review.catalogue_files))
+    units = load_units_file(review.units_file)
+    for s in (review.strategy, review.feasibility_strategy):
+        if s not in catalogue.strategies:
+            raise ReviewError(f"{review.path.name}, key 'catalogue': no catalogue file holds strategy {s!r} "
+                              f"(the files hold {catalogue.strategies})")
+    if review.smoothed_indicator and review.smoothed_indicator not in known_ids(catalogue, review.strategy):
+        raise ReviewError(f"{review.path.name}, key 'league.smoothed': {review.smoothed_indicator!r} is not a "
+                          f"{review.strategy} indicator of the catalogue")
+    bad = sorted(set(review.highlights) - known_ids(catalogue, review.strategy))
+    if bad:
+        raise ReviewError(f"{review.path.name}, key 'highlights': {bad} are not {review.strategy} indicators of "
+                          "the catalogue")
+    if units.level(review.compiler) != "sector":
+        raise ReviewError(f"{review.path.name}, key 'compiler': {review.compiler!r} is not a department of "
+                          f"{review.units_file.name}")
+    known = set(catalogue.for_strategy(review.strategy).id)
+    for code in units.sectors:
+        bad = sorted(set(units.answers_for(code)) - known)
+        if bad:
+            raise UnitsError(f"{review.units_file.name}, sector {code!r}: answers for {bad}, which are not "
+                             f"{review.strategy} indicators of the catalogue")
+    return Reference(review, catalogue, units, read_breaks(review.breaks_file))
+
+
+def load_reference(review: str | Path | None = None) -> Reference:
+    """The reference data of a review (a bundled name or a YAML path; default: the default review).
+
+    Loaded once per file and shared: treat it as read-only (``with_catalogue`` gives a copy with an
+    edited catalogue).
+    """
+    from .review import resolve_path
+
+    return _load(str(resolve_path(review)))

@@ -1,0 +1,257 @@
+"""A review described as data: ``reviews/<name>.yaml`` (or a YAML file of the user's own).
+
+A review names the strategy it judges, the years its forms collect, its baseline and milestones,
+the strategy whose targets it checks for feasibility (and the trend window), the catalogue, unit
+tree, breaks and national files, who compiles, the deadline and how its wording is read, the form's
+version, and the texts that name it in reports. Nothing in the code names a strategy, a province, a
+milestone year or a deadline: they all come from here. Loading validates every key and names the
+file and the key when something is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from .. import yamlio
+
+DEADLINE_RULES = ("on_or_before", "before")
+LANGS = ("vi", "en")
+
+
+class ReviewError(ValueError):
+    """A review file that cannot be used; the message names the file and the key."""
+
+
+def bundled_dir() -> Path:
+    return Path(str(resources.files("gender_metrics") / "reviews"))
+
+
+def bundled_names() -> list[str]:
+    """The reviews shipped with the package (every ``reviews/*.yaml`` but the index)."""
+    return sorted(p.stem for p in bundled_dir().glob("*.yaml") if p.stem != "index")
+
+
+def default_name() -> str:
+    """The review commands use when none is given (``reviews/index.yaml``)."""
+    index = yamlio.load((bundled_dir() / "index.yaml").read_text(encoding="utf-8"))
+    return str(index["default"])
+
+
+@dataclass(frozen=True)
+class Review:
+    """One review: what it judges, when, against which targets, for which units."""
+
+    name: str
+    path: Path
+    strategy: str
+    first_year: int
+    last_year: int
+    baseline_year: int
+    milestones: tuple[int, ...]
+    feasibility_strategy: str
+    feasibility_years: tuple[int, ...]
+    fit_first: int
+    fit_last: int
+    catalogue_files: tuple[Path, ...]
+    units_file: Path
+    breaks_file: Path | None
+    national_file: Path | None
+    compiler: str
+    deadline: dt.date
+    deadline_rule: str
+    form_version: str
+    form_created: dt.date
+    form_dates: tuple[dt.date, dt.date]
+    smoothed_indicator: str | None = None
+    pool_years: int = 5
+    highlights: tuple[str, ...] = ()
+    texts: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def years(self) -> list[int]:
+        """Every year the forms collect, in order."""
+        return list(range(self.first_year, self.last_year + 1))
+
+    @property
+    def final(self) -> int:
+        """The review's own milestone (its last one)."""
+        return self.milestones[-1]
+
+    @property
+    def previous(self) -> int | None:
+        """The milestone before the final one (None when there is only one)."""
+        return self.milestones[-2] if len(self.milestones) > 1 else None
+
+    @property
+    def horizon(self) -> int:
+        """The last year whose targets are checked for feasibility."""
+        return self.feasibility_years[-1]
+
+    def on_time(self, submitted: dt.date) -> bool:
+        """Whether a form dated ``submitted`` meets the deadline, read by the review's rule."""
+        return submitted < self.deadline if self.deadline_rule == "before" else submitted <= self.deadline
+
+    def files(self) -> list[Path]:
+        """Every data file the review consists of (for its digest)."""
+        extra = [p for p in (self.breaks_file, self.national_file) if p is not None]
+        return [self.path, *self.catalogue_files, self.units_file, *extra]
+
+    @property
+    def digest(self) -> str:
+        """A hash of the review and every file it names: what a report's content depends on."""
+        h = hashlib.sha256()
+        for p in self.files():
+            h.update(p.name.encode() + b"\0" + p.read_bytes())
+        return h.hexdigest()
+
+
+def _fail(path: Path, key: str, msg: str):
+    raise ReviewError(f"{path.name}, key {key!r}: {msg}")
+
+
+def _year(path: Path, key: str, x) -> int:
+    if isinstance(x, bool) or not isinstance(x, int) or not 1900 <= x <= 2200:
+        _fail(path, key, f"expected a year (a whole number such as 2020), found {x!r}")
+    return int(x)
+
+
+def _years(path: Path, key: str, x, n: int | None = None) -> tuple[int, ...]:
+    if not isinstance(x, list) or not x or (n is not None and len(x) != n):
+        want = f"a list of {n} years" if n else "a list of years"
+        _fail(path, key, f"expected {want}, found {x!r}")
+    ys = tuple(_year(path, key, y) for y in x)
+    if list(ys) != sorted(set(ys)):
+        _fail(path, key, f"years must be increasing, found {list(ys)}")
+    return ys
+
+
+def _date(path: Path, key: str, x) -> dt.date:
+    if isinstance(x, dt.datetime):
+        return x.date()
+    if isinstance(x, dt.date):
+        return x
+    try:
+        return dt.date.fromisoformat(str(x))
+    except ValueError:
+        _fail(path, key, f"expected a date written YYYY-MM-DD, found {x!r}")
+
+
+def _file(path: Path, key: str, x) -> Path:
+    if not isinstance(x, str) or not x:
+        _fail(path, key, f"expected a file name, found {x!r}")
+    p = (path.parent / x).resolve()
+    if not p.is_file():
+        _fail(path, key, f"file {x!r} not found (looked for {p})")
+    return p
+
+
+def _strategy(path: Path, key: str, x) -> str:
+    s = str(x)
+    parts = s.split("-")
+    if len(parts) != 2 or not all(p.isdigit() and len(p) == 4 for p in parts) or parts[0] >= parts[1]:
+        _fail(path, key, f"expected a strategy written as its period (first-last year), found {x!r}")
+    return s
+
+
+REQUIRED = ("name", "strategy", "years", "baseline_year", "milestones", "feasibility", "catalogue", "units",
+            "compiler", "deadline", "form", "texts")
+
+
+def resolve_path(review: str | Path | None) -> Path:
+    """The YAML file of ``review``: a bundled name, or a path to a file of the user's own."""
+    if review is None:
+        review = default_name()
+    p = Path(review)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        if not p.is_file():
+            raise ReviewError(f"review file {str(review)!r} not found")
+        return p.resolve()
+    bundled = bundled_dir() / f"{review}.yaml"
+    if review == "index" or not bundled.is_file():
+        raise ReviewError(f"unknown review {str(review)!r}; bundled: {', '.join(bundled_names())} "
+                          "(or give the path of a review YAML file)")
+    return bundled
+
+
+def load_review(review: str | Path | None = None) -> Review:
+    """Load and validate a review by bundled name or path (default: the bundled default review)."""
+    path = resolve_path(review)
+    try:
+        doc = yamlio.load(path.read_text(encoding="utf-8"))
+    except yamlio.YAMLError as exc:
+        raise ReviewError(f"{path.name}: not valid YAML ({exc})") from exc
+    if not isinstance(doc, dict):
+        raise ReviewError(f"{path.name}: expected a mapping of keys, found {type(doc).__name__}")
+    for key in REQUIRED:
+        if key not in doc or doc[key] is None:
+            _fail(path, key, "missing")
+    first, last = _years(path, "years", doc["years"], 2)
+    baseline = _year(path, "baseline_year", doc["baseline_year"])
+    if not first <= baseline <= last:
+        _fail(path, "baseline_year", f"{baseline} is outside the years the forms collect ({first}-{last})")
+    milestones = _years(path, "milestones", doc["milestones"])
+    if not all(baseline < m <= last for m in milestones):
+        _fail(path, "milestones", f"every milestone must follow the baseline {baseline} and be at most {last}")
+    feas = doc["feasibility"]
+    if not isinstance(feas, dict):
+        _fail(path, "feasibility", "expected keys strategy, years and fit")
+    for key in ("strategy", "years", "fit"):
+        if key not in feas:
+            _fail(path, f"feasibility.{key}", "missing")
+    fit = _years(path, "feasibility.fit", feas["fit"], 2)
+    fyears = _years(path, "feasibility.years", feas["years"])
+    if fyears[0] <= fit[1]:
+        _fail(path, "feasibility.years", f"targets checked for feasibility must lie after the trend window {list(fit)}")
+    cats = doc["catalogue"]
+    if not isinstance(cats, list) or not cats:
+        _fail(path, "catalogue", "expected a list of catalogue files")
+    dl = doc["deadline"]
+    if not isinstance(dl, dict) or "date" not in dl:
+        _fail(path, "deadline", "expected keys date and rule")
+    rule = dl.get("rule", "on_or_before")
+    if rule not in DEADLINE_RULES:
+        _fail(path, "deadline.rule", f"expected one of {list(DEADLINE_RULES)}, found {rule!r}")
+    form = doc["form"]
+    if not isinstance(form, dict) or not form.get("version"):
+        _fail(path, "form", "expected keys version, created and dates")
+    dates = form.get("dates")
+    if not isinstance(dates, list) or len(dates) != 2:
+        _fail(path, "form.dates", f"expected the first and last date a form may carry, found {dates!r}")
+    texts = doc["texts"]
+    if not isinstance(texts, dict):
+        _fail(path, "texts", "expected texts per language (vi, en)")
+    for lang in LANGS:
+        for key in ("report_title", "report_subtitle", "form_title", "form_basis", "targets_basis"):
+            if not isinstance(texts.get(lang), dict) or not texts[lang].get(key):
+                _fail(path, f"texts.{lang}.{key}", "missing")
+    if not isinstance(doc.get("highlights") or [], list):
+        _fail(path, "highlights", f"expected a list of indicator ids, found {doc['highlights']!r}")
+    league = doc.get("league") or {}
+    if not isinstance(league, dict) or not isinstance(league.get("pool_years", 5), int):
+        _fail(path, "league", "expected keys smoothed (an indicator id) and pool_years (a whole number)")
+    if str(doc["name"]) != path.stem:
+        _fail(path, "name", f"must equal the file name without .yaml ({path.stem!r}), found {doc['name']!r}")
+    return Review(
+        name=str(doc["name"]), path=path,
+        strategy=_strategy(path, "strategy", doc["strategy"]),
+        first_year=first, last_year=last, baseline_year=baseline, milestones=milestones,
+        feasibility_strategy=_strategy(path, "feasibility.strategy", feas["strategy"]),
+        feasibility_years=fyears, fit_first=fit[0], fit_last=fit[1],
+        catalogue_files=tuple(_file(path, "catalogue", c) for c in cats),
+        units_file=_file(path, "units", doc["units"]),
+        breaks_file=_file(path, "breaks", doc["breaks"]) if doc.get("breaks") else None,
+        national_file=_file(path, "national", doc["national"]) if doc.get("national") else None,
+        compiler=str(doc["compiler"]),
+        deadline=_date(path, "deadline.date", dl["date"]), deadline_rule=rule,
+        form_version=str(form["version"]),
+        form_created=_date(path, "form.created", form.get("created", dl["date"])),
+        form_dates=(_date(path, "form.dates", dates[0]), _date(path, "form.dates", dates[1])),
+        smoothed_indicator=str(league["smoothed"]) if league.get("smoothed") else None,
+        pool_years=int(league.get("pool_years", 5)),
+        highlights=tuple(str(i) for i in (doc.get("highlights") or ())),
+        texts={lang: dict(texts[lang]) for lang in LANGS},
+    )

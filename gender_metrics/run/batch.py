@@ -1,0 +1,308 @@
+"""Render many reports: one papermill job per unit on an engine (local processes or Dask), then export.
+
+``plan`` validates every parameter before any kernel starts and gives each report a key that covers
+only what its content depends on (its unit's data, the catalogue rows and review texts it shows, its
+notebook, the package's code and templates); ``run`` skips a report whose key did not change, keeps
+one failing report from stopping the others (its executed notebook keeps the traceback), and writes
+``index.html``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import traceback
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .. import store
+from ..i18n import LANGS, t
+from ..paths import default_reports_dir
+from ..present.data import code_fingerprint, dataset
+from ..present.report import package_version
+from ..store import Busy as BatchLocked
+from .engines import ENGINES
+
+REPORT_KINDS = ("sector", "province", "national", "feasibility")   # plus the review's area level
+PARAMETERS = {"unit", "lang", "processed_dir", "review"}
+STATE_FILE = ".state.json"
+
+__all__ = ["Job", "JobResult", "plan", "run", "BatchLocked", "notebooks_dir", "kinds_of"]
+
+
+@dataclass
+class Job:
+    unit: str
+    kind: str
+    notebook: str
+    lang: str
+    processed_dir: str      # the data version the report shows
+    out_dir: str
+    review: str = ""        # the review's YAML file
+    stem: str = ""
+    label: str = ""
+    key: str = ""
+
+    @property
+    def parameters(self) -> dict:
+        return {"unit": self.unit, "lang": self.lang, "processed_dir": self.processed_dir, "review": self.review}
+
+
+@dataclass
+class JobResult:
+    unit: str
+    kind: str
+    label: str
+    status: str             # ok, failed, skipped
+    seconds: float
+    html: str | None = None
+    notebook: str | None = None
+    error: str = ""
+
+
+def notebooks_dir() -> Path:
+    """The report notebooks: the project's ``notebooks/`` when run from a checkout, else the copies
+    installed with the package."""
+    from importlib import resources
+
+    from ..paths import project_root
+
+    local = project_root() / "notebooks"
+    if (local / "district.ipynb").is_file():
+        return local
+    return Path(str(resources.files("gender_metrics") / "notebooks"))
+
+
+def kinds_of(ref) -> tuple[str, ...]:
+    return (ref.units.area_level, *REPORT_KINDS)
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+class ReferenceRows:
+    """Hashes of the reference data each report shows: the review's own file, the unit's row, and the
+    catalogue rows (indicators and targets) and breaks of the indicators it reports. Each row is
+    hashed once; a report's hash combines its rows."""
+
+    def __init__(self, ref):
+        from ..forms.layout import layout_of
+
+        self.ref, self.layout = ref, layout_of(ref)
+        self.review = _file_hash(ref.review.path)
+        cat = ref.catalogue
+        self.ind = self._rows(cat.indicators, ["strategy", "id"])
+        self.tg = self._rows(cat.targets, ["strategy", "id"])
+        self.units = self._rows(ref.units.table, ["code"])
+        self.breaks = self._rows(ref.breaks, ["unit"])
+
+    @staticmethod
+    def _rows(df, keys) -> dict:
+        h = pd_hash(df)
+        out: dict = {}
+        for key, v in zip(df[keys].astype(str).itertuples(index=False, name=None), h, strict=True):
+            out.setdefault(key if len(keys) > 1 else key[0], []).append(str(v))
+        return out
+
+    def of(self, unit: str, kind: str) -> str:
+        ref, r = self.ref, self.ref.review
+        everything = unit in (ref.province, ref.units.national) or kind == "feasibility"
+        if everything:
+            judged, nxt = list(ref.judged.index), list(ref.next.index)
+        else:
+            judged = list(self.layout.indicators_for(unit).id)
+            nxt = (list(self.layout.indicators_for(unit, r.feasibility_strategy).id) if ref.units.level(unit) == "sector"
+                   else list(ref.next.index[ref.next.predecessor.isin(judged) | ref.next.predecessor.isna()]))
+        keys = [(r.strategy, i) for i in judged] + [(r.feasibility_strategy, i) for i in nxt]
+        parts = [self.review, *(v for k in keys for v in self.ind.get(k, []) + self.tg.get(k, []))]
+        units = list(self.units) if everything else [unit]
+        parts += [v for u in units for v in self.units.get(u, []) + self.breaks.get(u, [])]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def pd_hash(df):
+    import pandas as pd
+
+    return pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy()
+
+
+def plan(units: list[str] | None = None, kinds: list[str] | None = None, *, lang: str = "vi",
+         processed_dir: Path | str | None = None, out_dir: Path | str | None = None,
+         review: str | Path | None = None) -> list[Job]:
+    """The jobs to run, validated: unknown units, kinds or languages raise ValueError before any kernel."""
+    if lang not in LANGS:
+        raise ValueError(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    ds = dataset(processed_dir, review, lang)
+    ref = ds.ref
+    allowed = kinds_of(ref)
+    bad = [k for k in (kinds or []) if k not in allowed]
+    if bad:
+        raise ValueError(f"unknown kind(s) {bad}; expected some of {list(allowed)}")
+    out = (Path(out_dir) if out_dir else default_reports_dir()).resolve()
+    table = ref.units
+    if units:
+        codes = [table.resolve(u) for u in units]
+    else:
+        codes = [c for c in table.table.code if table.level(c) in (table.area_level, "sector", "province", "national")]
+    pairs = [(code, table.level(code)) for code in codes if not kinds or table.level(code) in kinds]
+    if (kinds and "feasibility" in kinds) or (not kinds and not units):  # the province's, or the units asked for
+        pairs += [(code, "feasibility") for code in (codes if units else [ref.province])]
+    nb_dir = notebooks_dir()
+    common = [package_version(), code_fingerprint(), str(ds.sample)]
+    rows = ReferenceRows(ref)
+    jobs = []
+    for code, kind in pairs:
+        nb = nb_dir / f"{kind}.ipynb"
+        if not nb.exists():
+            raise FileNotFoundError(f"notebook {nb} not found")
+        slug = table.row(code).slug
+        job = Job(code, kind, str(nb), lang, str(ds.version_dir), str(out), str(ref.review.path),
+                  stem=f"{kind}-{slug}" + ("" if lang == "vi" else f".{lang}"), label=ref.label(code, lang))
+        data = ds.manifest["data_hash"] if kind == "feasibility" else ds.input_hash(code)
+        job.key = hashlib.sha256(json.dumps([data, rows.of(code, kind), _file_hash(nb), code, kind, lang,
+                                             *common]).encode()).hexdigest()
+        jobs.append(job)
+    check_parameters({j.notebook for j in jobs})
+    return jobs
+
+
+def check_parameters(notebooks: set[str]) -> None:
+    """papermill only warns on an unknown parameter: refuse to start instead."""
+    import papermill as pm
+
+    for nb in notebooks:
+        params = set(pm.inspect_notebook(nb))
+        missing = PARAMETERS - params
+        if missing:
+            raise ValueError(f"{nb}: its parameters cell lacks {sorted(missing)}")
+
+
+# ---------------------------------------------------------------------------- one report (in a worker)
+def run_job(job: Job, wall_limit: float = 600.0, self_contained: bool = False) -> JobResult:
+    """Execute one notebook in the worker's kernel and export it to HTML."""
+    from ..outputs.html import HtmlReport
+    from .kernel import execute
+
+    t0 = time.perf_counter()
+    out = Path(job.out_dir)
+    nb_out = out / "notebooks" / f"{job.stem}.ipynb"
+    html_out = out / f"{job.stem}.html"
+    try:
+        nb = execute(job.notebook, nb_out, job.parameters, wall_limit, job.lang)
+        HtmlReport(nb, lang=job.lang, title=job.label, self_contained=self_contained).write(html_out)
+    except Exception as exc:  # report failures as data, never stop the batch
+        return JobResult(job.unit, job.kind, job.label, "failed", time.perf_counter() - t0, None, str(nb_out),
+                         _short_error(exc))
+    return JobResult(job.unit, job.kind, job.label, "ok", time.perf_counter() - t0, html_out.name, str(nb_out))
+
+
+def _short_error(exc: Exception) -> str:
+    if hasattr(exc, "ename") and hasattr(exc, "evalue"):  # papermill / nbclient: name the failing cell
+        return f"{exc.ename}: {str(exc.evalue).strip()}"
+    if isinstance(exc, TimeoutError):
+        return f"TimeoutError: {exc}"
+    name = type(exc).__name__
+    text = str(exc).strip().splitlines()
+    tail = [ln for ln in text if ln.strip()][-3:] if text else []
+    return f"{name}: {' | '.join(tail)}" if tail else name + ": " + "".join(traceback.format_exception_only(exc)).strip()
+
+
+def _lost(j: Job, exc: Exception) -> JobResult:
+    """The result of a job whose worker died before it could report."""
+    return JobResult(j.unit, j.kind, j.label, "failed", 0.0, error=_short_error(exc))
+
+
+# ---------------------------------------------------------------------------- the batch
+def _load_state(out: Path) -> dict:
+    try:
+        return json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def run(jobs: list[Job], *, n_jobs: int | None = None, force: bool = False, progress: bool = True,
+        wall_limit: float = 600.0, scheduler: str | None = None, self_contained: bool = False) -> list[JobResult]:
+    """Run the jobs (skipping unchanged ones unless ``force``) and write ``index.html``.
+
+    ``n_jobs`` worker processes (default: one per core), each reusing one kernel; ``wall_limit``
+    seconds per report; ``scheduler``: the address of a Dask scheduler to run the jobs on instead
+    (``pip install gender_metrics[distributed]``). Ctrl-C stops the workers and their kernels.
+    """
+    if not jobs:
+        return []
+    out = Path(jobs[0].out_dir)
+    with store.locked(out, t("run_locked", jobs[0].lang, out=out)):
+        return _run_locked(jobs, out, n_jobs=n_jobs, force=force, progress=progress, wall_limit=wall_limit,
+                           scheduler=scheduler, self_contained=self_contained)
+
+
+def _run_locked(jobs, out, *, n_jobs, force, progress, wall_limit, scheduler, self_contained):
+    import functools
+
+    from tqdm import tqdm
+
+    from ..outputs.html import ensure_assets, write_index
+
+    lang = jobs[0].lang
+    if not self_contained:
+        ensure_assets(out)
+    state = _load_state(out)
+    results: list[JobResult] = []
+    todo = []
+    for j in jobs:
+        prev = state.get(j.stem)
+        if not force and prev and prev.get("key") == j.key and (out / f"{j.stem}.html").exists():
+            results.append(JobResult(j.unit, j.kind, j.label, "skipped", 0.0, f"{j.stem}.html"))
+        else:
+            todo.append(j)
+    n_jobs = max(1, n_jobs or os.cpu_count() or 1)
+    log_dir, runtime_dir = out / "logs", out / ".runtime"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    engine = ENGINES["dask" if scheduler else "local"](
+        n_jobs=n_jobs, scheduler=scheduler, log_dir=str(log_dir), runtime_dir=str(runtime_dir),
+        notebook_dir=str(Path(jobs[0].notebook).parent), review=jobs[0].review)
+    bar = tqdm(total=len(todo), desc=t("run_col_report", lang), unit="", disable=not progress or not todo)
+
+    def collect(j: Job, r: JobResult) -> None:
+        results.append(r)
+        _record(state, j, r)
+        bar.set_postfix_str(f"{j.stem}: {t('run_status_' + r.status, j.lang)}")
+        bar.update()
+
+    def show_running(running: list[Job]) -> None:  # what the workers are on now
+        if running:
+            bar.set_postfix_str(t("run_running", lang, stems=", ".join(j.stem for j in running)))
+
+    ds = dataset(jobs[0].processed_dir, jobs[0].review or None, lang)
+    try:
+        if todo:
+            engine.start(len(todo))                     # kernels start and import the package ...
+            ds.prepare()                                # ... while the whole-table computations run here
+            task = functools.partial(run_job, wall_limit=wall_limit, self_contained=self_contained)
+            engine.run(task, todo, collect, _lost, show_running)
+    finally:
+        bar.close()
+        store.write_text(out / STATE_FILE, json.dumps(state, indent=1))
+        shutil.rmtree(runtime_dir, ignore_errors=True)
+    order = {k: i for i, k in enumerate(("province", "national", "feasibility", ds.ref.units.area_level, "sector"))}
+    results.sort(key=lambda r: (order.get(r.kind, 9), r.unit))
+    # the index lists every report of the folder, also those made by earlier runs (other units or languages)
+    entries = {stem: e for stem, e in state.items() if isinstance(e, dict) and "kind" in e
+               and (e.get("status") != "ok" or (out / f"{stem}.html").exists())}
+    by = {(r.unit, r.kind): r for r in results}
+    for j in jobs:
+        entries[j.stem] = {**entries.get(j.stem, {}), **asdict(by[(j.unit, j.kind)])}
+    rows = sorted(entries.values(), key=lambda e: (order.get(e["kind"], 9), e["unit"], e.get("lang", "vi")))
+    write_index(out, rows, ds.ref, lang=lang, sample=ds.sample)
+    return results
+
+
+def _record(state: dict, job: Job, r: JobResult) -> None:
+    """Remember every report of the folder: its inputs' key (ok only) and how it ended, for the index."""
+    entry = asdict(r)
+    entry.update(key=job.key if r.status == "ok" else None, seconds=round(r.seconds, 2), lang=job.lang)
+    state[job.stem] = entry

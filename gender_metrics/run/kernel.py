@@ -1,0 +1,209 @@
+"""One warm kernel per worker process: started once (with retries), its namespace reset before each
+report, interrupted or killed at the report's wall-clock limit, shut down at the end with its
+connection file removed. Reports run through papermill's public ``execute_notebook`` with ``km=``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from pathlib import Path
+
+from jupyter_client.manager import KernelManager
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.log import logger
+
+from ..i18n import t
+
+KERNEL = "python3"
+START_TRIES = 3
+READY_TIMEOUT = 60
+CELL_TIMEOUT = 600
+# imports, the review's reference data and the templates, paid while the parent prepares the data
+WARM_UP = "import gender_metrics.present.report as _gm_report; _gm_report.warm({review!r}); del _gm_report"
+ENGINE = "gender_metrics"
+# a report kernel keeps no input history (IPython writes every cell to an SQLite file otherwise)
+KERNEL_ARGS = ["--HistoryManager.enabled=False"]
+# a fresh namespace for every report: the user's names and the output cache go (imports and the
+# data-set cache stay); like %reset -sf, without its full garbage collection (~0.1 s a report)
+RESET = ("(lambda ip: ([ip.user_ns.pop(k) for k in [k for k in ip.user_ns if k not in ip.user_ns_hidden "
+         "and k not in ('__builtins__', '__builtin__', '__name__')]], ip.history_manager.output_hist.clear()))"
+         "(get_ipython())")
+
+
+class KernelStartError(RuntimeError):
+    """The kernel did not start after START_TRIES attempts."""
+
+
+class WorkerKernel(KernelManager):
+    """A kernel manager with one client of its own, kept for the kernel's life: papermill's engine
+    below hands it to each report's notebook client (a new client would cost ~0.2 s to start), and
+    it is stopped with the kernel."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.kc = None
+
+    def own_client(self):
+        if self.kc is None:
+            self.kc = self.client()
+            self.kc.start_channels()
+            self.kc.wait_for_ready(timeout=READY_TIMEOUT)
+        return self.kc
+
+    def release_clients(self) -> None:
+        if self.kc is not None:
+            with contextlib.suppress(Exception):
+                self.kc.stop_channels()
+        self.kc = None
+
+    def shell(self, code: str, timeout: float = READY_TIMEOUT, wait: bool = True) -> None:
+        """Run ``code`` in the kernel (silently); wait for its reply unless ``wait`` is False."""
+        kc = self.own_client()
+        msg_id = kc.execute(code, silent=True, store_history=False)
+        deadline = time.monotonic() + timeout
+        while wait:
+            reply = kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+
+
+class WarmEngine(NBClientEngine):
+    """papermill's nbclient engine on a running kernel and its client (``km=``, ``kc=``): registered as
+    the papermill engine ``gender_metrics``, called through ``papermill.execute_notebook``."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                 start_timeout=60, execution_timeout=None, km=None, kc=None, **kwargs):
+        from papermill.clientwrap import PapermillNotebookClient
+
+        client = PapermillNotebookClient(nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout,
+                                         kernel_name=kernel_name, log=logger, log_output=log_output,
+                                         stdout_file=stdout_file, stderr_file=stderr_file)
+        client.kc = kc   # reused: the client's channels stay open for the next report
+        return client.execute()
+
+
+papermill_engines.register(ENGINE, WarmEngine)
+
+
+def start_kernel(cwd: str, runtime_dir: str | None = None, meanwhile=None) -> WorkerKernel:
+    """Start a kernel in ``cwd`` and wait until it answers; retry on a start-up race or a slow machine.
+    ``meanwhile``: work to do in this process while the kernel boots (called once)."""
+    last = None
+    for attempt in range(1, START_TRIES + 1):
+        kw = {"kernel_name": KERNEL}
+        if runtime_dir:
+            Path(runtime_dir).mkdir(parents=True, exist_ok=True)
+            kw["connection_file"] = str(Path(runtime_dir) / f"kernel-{os.getpid()}-{attempt}.json")
+        km = WorkerKernel(**kw)
+        try:
+            km.start_kernel(cwd=cwd, extra_arguments=KERNEL_ARGS)
+            if meanwhile is not None:
+                meanwhile()
+                meanwhile = None
+            km.own_client()
+            return km
+        except Exception as exc:
+            last = exc
+            stop_kernel(km)
+            time.sleep(0.5 * attempt)
+    raise KernelStartError(f"the kernel did not start after {START_TRIES} attempts: {last}")
+
+
+def stop_kernel(km: KernelManager | None) -> None:
+    """Shut the kernel down and remove its connection file (``cleanup_resources``)."""
+    if km is None:
+        return
+    with contextlib.suppress(Exception):
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
+    with contextlib.suppress(Exception):
+        km.cleanup_resources()
+    if isinstance(km, WorkerKernel):
+        km.release_clients()
+
+
+class Worker:
+    """The kernel of this worker process, kept between reports."""
+
+    km: WorkerKernel | None = None
+    cwd: str = ""
+    runtime_dir: str | None = None
+
+    @classmethod
+    def kernel(cls, cwd: str) -> WorkerKernel:
+        if cls.km is None or not cls.km.is_alive() or cls.cwd != cwd:
+            cls.drop()
+            cls.km, cls.cwd = start_kernel(cwd, cls.runtime_dir), cwd
+        return cls.km
+
+    @classmethod
+    def warm(cls, cwd: str, review: str = "", meanwhile=None) -> None:
+        """Start the kernel (doing ``meanwhile`` as it boots) and send it the package's imports and
+        the review's data, without waiting for them. A failure is left to the first report to retry."""
+        with contextlib.suppress(Exception):
+            cls.drop()
+            cls.km, cls.cwd = start_kernel(cwd, cls.runtime_dir, meanwhile), cwd
+            cls.km.shell(WARM_UP.format(review=review or None), wait=False)
+
+    @classmethod
+    def drop(cls) -> None:
+        stop_kernel(cls.km)
+        cls.km = None
+
+
+def execute(notebook: str, out: Path, parameters: dict, wall_limit: float, lang: str = "vi"):
+    """Run ``notebook`` with ``parameters`` in this worker's kernel; the executed notebook (with any
+    traceback) is written to ``out`` atomically and returned. Raises on a failed cell, a timeout."""
+    import nbformat
+    import papermill as pm
+
+    cwd = str(Path(notebook).parent)
+    km = Worker.kernel(cwd)
+    km.shell(RESET, wait=False)   # runs before the notebook's first cell (the kernel keeps their order)
+    timed_out = threading.Event()
+
+    def on_limit():  # interrupt first; a kernel that ignores it is killed
+        timed_out.set()
+        with contextlib.suppress(Exception):
+            km.interrupt_kernel()
+        killer = threading.Timer(10, lambda: km.is_alive() and km.shutdown_kernel(now=True))
+        killer.daemon = True
+        killer.start()
+
+    watchdog = threading.Timer(wall_limit, on_limit)
+    watchdog.daemon = True
+    tmp = out.with_name(f".{os.getpid()}.{out.name}")  # papermill wants the .ipynb suffix
+    out.parent.mkdir(parents=True, exist_ok=True)
+    watchdog.start()
+    try:
+        nb = pm.execute_notebook(notebook, str(tmp), parameters=parameters, engine_name=ENGINE, kernel_name=KERNEL,
+                                 progress_bar=False, request_save_on_cell_execute=False, km=km, kc=km.own_client(),
+                                 execution_timeout=CELL_TIMEOUT, cwd=cwd)
+    except Exception as exc:
+        if timed_out.is_set():
+            raise TimeoutError(t("run_wall_limit", lang, seconds=f"{wall_limit:.0f}") + _failing_cell(tmp, lang)) from exc
+        raise
+    finally:
+        watchdog.cancel()
+        if tmp.exists():
+            os.replace(tmp, out)
+        if timed_out.is_set():
+            Worker.drop()
+    return nb if isinstance(nb, nbformat.NotebookNode) else nbformat.read(str(out), as_version=4)
+
+
+def _failing_cell(path: Path, lang: str) -> str:
+    import nbformat
+
+    if not path.exists():
+        return ""
+    nb = nbformat.read(str(path), as_version=4)
+    for i, cell in enumerate(nb.cells):
+        for o in cell.get("outputs", []):
+            if o.get("output_type") == "error":
+                return t("run_in_cell", lang, i=i) + f": {o.get('ename')}: {o.get('evalue')}"
+    return ""

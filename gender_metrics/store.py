@@ -1,0 +1,348 @@
+"""The processed tables: their contract, one versioned atomic save, typed loads, and the file helpers
+(atomic writes, folder locks) that every writer of the package shares.
+
+A processed folder holds versions: ``v0001/``, ``v0002/`` ... each written whole (every table, then
+``manifest.json`` with their hashes) under a temporary name, renamed into place, then made current by
+replacing the one-line file ``CURRENT`` (a single rename). The previous version is kept; older ones
+are removed. Readers resolve ``CURRENT`` once, so a reader never sees half of one ingest and half of
+another. The tables' schemas (pandera) are checked before anything is written.
+
+Tables (see ``SCHEMAS`` for the columns):
+- ``observations``      unit × strategy × indicator × year (× breakdown): numerator, denominator,
+  value, source ("file!sheet!cell")
+- ``narratives``        unit × section × text (the assessment sheet, indicator and target notes)
+- ``proposed_targets``  unit × indicator × year × proposed value
+- ``submissions``       unit, file, submission date, on time, sample data, completeness
+- ``ingest_report``     every non-empty form cell: accepted, rejected with reason, or ignored (CSV)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FORMAT = 2            # version of the processed folder's layout
+KEEP_VERSIONS = 2     # the current version and the one before it
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+
+# name -> {column: (dtype, nullable)}; the one description of every processed table
+SCHEMAS: dict[str, dict[str, tuple[str, bool]]] = {
+    "observations": {
+        "unit": ("str", False), "strategy": ("str", False), "indicator": ("str", False), "year": ("int64", False),
+        "numerator": ("float64", True), "denominator": ("float64", True), "value": ("float64", True),
+        "source": ("str", False), "breakdown": ("str", False), "parts_known": ("bool", False),
+        "value_reported": ("float64", True),
+    },
+    "narratives": {
+        "unit": ("str", False), "section": ("str", False), "indicator": ("str", True), "text": ("str", False),
+        "source": ("str", False),
+    },
+    "proposed_targets": {
+        "unit": ("str", False), "indicator": ("str", False), "year": ("int64", False), "value": ("float64", False),
+        "source": ("str", False),
+    },
+    "submissions": {
+        "unit": ("str", False), "file": ("str", False), "submitted": ("datetime64[ns]", True),
+        "on_time": ("boolean", True), "sample": ("bool", False), "person": ("str", False),
+        "cells_filled": ("int64", False), "cells_expected": ("int64", False), "completeness": ("float64", True),
+    },
+    "ingest_report": {
+        "file": ("str", False), "sheet": ("str", False), "cell": ("str", False), "value": ("str", False),
+        "status": ("str", False), "reason": ("str", False),
+    },
+}
+KEYS = {"observations": ["unit", "strategy", "indicator", "breakdown", "year"],
+        "proposed_targets": ["unit", "indicator", "year"], "submissions": ["unit"]}
+CSV_TABLES = {"ingest_report"}
+# what the reports show: a change in any of these is a change in some report
+REPORTED = ("observations", "narratives", "proposed_targets", "submissions")
+STATUSES = ("accepted", "rejected", "ignored")
+
+
+class StoreError(ValueError):
+    """A table that breaks its contract, or a processed folder that cannot be used."""
+
+
+# --------------------------------------------------------------------------- file helpers
+@contextlib.contextmanager
+def atomic_path(path: Path | str) -> Iterator[Path]:
+    """A temporary path beside ``path``; renamed onto ``path`` when the block ends without error.
+
+    Readers see the old file or the new one, never half of one; an interrupted write leaves nothing.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text(path: Path | str, text: str) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+class Busy(RuntimeError):
+    """Another command is writing to the same folder."""
+
+
+@contextlib.contextmanager
+def locked(folder: Path | str, message: str) -> Iterator[None]:
+    """Hold the folder's lock (``.lock``, via filelock: works on every OS) or raise :class:`Busy`."""
+    from filelock import FileLock, Timeout
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(folder / ".lock"), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise Busy(message) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def safe_text(value):
+    """Text a spreadsheet would run as a formula (= + - @ first) gets a leading quote: every workbook
+    and CSV the package writes holds text typed into forms as text, never as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text columns are neutralised with :func:`safe_text` (for every Excel or CSV export)."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(safe_text)
+    return out
+
+
+def file_hash(path: Path | str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def frame_hash(*frames: pd.DataFrame) -> str:
+    """A content hash of data frames (values as text, row order included)."""
+    h = hashlib.sha256()
+    for df in frames:
+        h.update(",".join(map(str, df.columns)).encode())
+        h.update(pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- the contract
+def derive_values(df: pd.DataFrame, factor: pd.Series | np.ndarray) -> pd.Series:
+    """The observations' value rule: factor × numerator / denominator wherever both parts are known
+    (NaN when the denominator is 0: 0 of 0 is no rate), else the value as reported."""
+    factor = np.asarray(factor, dtype=float)
+    num, den = df["numerator"].astype(float), df["denominator"].astype(float)
+    parts = num.notna() & den.notna() & np.isfinite(factor)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        derived = factor * num / den.where(den > 0)
+    return df["value"].astype(float).where(~parts, derived)
+
+
+def empty(name: str) -> pd.DataFrame:
+    """An empty table with the columns and dtypes of ``name``."""
+    return cast(pd.DataFrame(columns=list(SCHEMAS[name])), name)
+
+
+def cast(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``df`` with exactly the columns of table ``name``, in order, with their dtypes."""
+    spec = SCHEMAS[name]
+    missing = [c for c in spec if c not in df]
+    if missing:
+        raise StoreError(f"table {name}: missing column(s) {missing}")
+    out = df[list(spec)].copy()
+    for col, (dtype, _) in spec.items():
+        if dtype == "datetime64[ns]":
+            out[col] = pd.to_datetime(out[col]).astype(dtype)
+        elif out[col].dtype != dtype:
+            out[col] = out[col].astype(dtype)   # text: pandas' str dtype (missing stays missing)
+    return out.reset_index(drop=True)
+
+
+def _schema(name: str):
+    import pandera.pandas as pa
+
+    checks = {
+        ("observations", "numerator"): [pa.Check.ge(0)], ("observations", "denominator"): [pa.Check.ge(0)],
+        ("observations", "value"): [pa.Check(lambda s: np.isfinite(s) | s.isna(), element_wise=False,
+                                             error="finite")],
+        ("submissions", "completeness"): [pa.Check.in_range(0, 1)],
+        ("ingest_report", "status"): [pa.Check.isin(STATUSES)],
+    }
+    cols = {col: pa.Column(dtype, nullable=nullable, checks=checks.get((name, col), []))
+            for col, (dtype, nullable) in SCHEMAS[name].items()}
+    return pa.DataFrameSchema(cols, strict=True, ordered=True, unique=KEYS.get(name))
+
+
+def validate(name: str, df: pd.DataFrame) -> None:
+    """Check ``df`` against the contract of table ``name``; :class:`StoreError` names the rows."""
+    import pandera.errors as pe
+
+    try:
+        _schema(name).validate(df, lazy=True)
+    except pe.SchemaErrors as exc:
+        fc = exc.failure_cases
+        rows = ", ".join(f"row {i}: {c} = {v!r} ({chk})" for i, c, v, chk in
+                         fc[["index", "column", "failure_case", "check"]].head(5).itertuples(index=False))
+        raise StoreError(f"table {name} breaks its contract ({len(fc)} failure(s)): {rows}") from None
+
+
+# --------------------------------------------------------------------------- versions
+def _versions(processed: Path) -> list[Path]:
+    return sorted(p for p in processed.glob("v[0-9][0-9][0-9][0-9]") if (p / MANIFEST).is_file())
+
+
+def resolve(processed_dir: Path | str | None = None) -> Path:
+    """The version folder to read: ``processed_dir`` itself when it is one, else its current version."""
+    from .paths import default_processed_dir
+
+    d = Path(processed_dir) if processed_dir else default_processed_dir()
+    if (d / MANIFEST).is_file():
+        return d
+    pointer = d / CURRENT
+    if pointer.is_file():
+        v = d / pointer.read_text(encoding="utf-8").strip()
+        if (v / MANIFEST).is_file():
+            return v
+    raise FileNotFoundError(d)
+
+
+def software_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for dist in ("gender_metrics", "pandas", "numpy", "pyarrow", "plotly", "papermill", "nbconvert", "openpyxl"):
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def unit_hashes(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Per unit, a hash of its rows in every reported table: a report of one unit depends on these."""
+    per: dict[str, hashlib._Hash] = {}
+    for name in REPORTED:
+        df = tables[name]
+        if df.empty:
+            continue
+        rows = pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy()
+        for unit, idx in df.groupby("unit", sort=True).indices.items():
+            h = per.setdefault(str(unit), hashlib.sha256())
+            h.update(name.encode() + rows[idx].tobytes())
+    return {u: h.hexdigest() for u, h in sorted(per.items())}
+
+
+def save(processed_dir: Path | str, tables: dict[str, pd.DataFrame], manifest: dict) -> Path:
+    """Check every table, write them and the manifest as a new version, make it current; return it.
+
+    ``manifest`` gets the data hash, per-unit hashes, file hashes, the software versions and the time.
+    """
+    processed = Path(processed_dir)
+    tables = {name: cast(df, name) for name, df in tables.items()}
+    for name, df in tables.items():
+        validate(name, df)
+    processed.mkdir(parents=True, exist_ok=True)
+    existing = _versions(processed)
+    number = int(existing[-1].name[1:]) + 1 if existing else 1
+    version = f"v{number:04d}"
+    tmp = processed / f".{version}.{os.getpid()}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        files = {}
+        for name, df in tables.items():
+            target = tmp / (f"{name}.csv" if name in CSV_TABLES else f"{name}.parquet")
+            if name in CSV_TABLES:
+                df.to_csv(target, index=False, encoding="utf-8")
+            else:
+                df.to_parquet(target, index=False)
+            files[target.name] = file_hash(target)
+        manifest = {"format": FORMAT, **manifest, "version": version,
+                    "data_hash": frame_hash(*(tables[n] for n in REPORTED)),
+                    "unit_hashes": unit_hashes(tables), "files": files,
+                    "software": software_versions(),
+                    "ingested_at": dt.datetime.now().isoformat(timespec="seconds")}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False, default=str),
+                                    encoding="utf-8")
+        os.replace(tmp, processed / version)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    write_text(processed / CURRENT, version + "\n")
+    for old in _versions(processed)[:-KEEP_VERSIONS]:
+        shutil.rmtree(old, ignore_errors=True)
+    return processed / version
+
+
+def _missing(d, lang: str) -> FileNotFoundError:
+    from .i18n import t
+
+    return FileNotFoundError(t("in_table_missing", lang, path=d, dir=d))
+
+
+def load_manifest(processed_dir: Path | str | None = None, lang: str = "vi") -> dict:
+    """What the ingest of the current version wrote: review, hashes, time, sample units, versions."""
+    try:
+        v = resolve(processed_dir)
+    except FileNotFoundError as exc:
+        raise _missing(exc.args[0], lang) from None
+    return json.loads((v / MANIFEST).read_text(encoding="utf-8"))
+
+
+def load_table(name: str, processed_dir: Path | str | None = None, lang: str = "vi") -> pd.DataFrame:
+    """One processed table by name, typed as its schema says (observations, narratives,
+    proposed_targets, submissions, ingest_report)."""
+    if name not in SCHEMAS:
+        raise KeyError(f"unknown table {name!r}; expected one of {sorted(SCHEMAS)}")
+    try:
+        v = resolve(processed_dir)
+    except FileNotFoundError as exc:
+        raise _missing(exc.args[0], lang) from None
+    path = v / (f"{name}.csv" if name in CSV_TABLES else f"{name}.parquet")
+    if not path.exists():
+        raise _missing(path, lang)
+    if name in CSV_TABLES:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    else:
+        df = pd.read_parquet(path)
+    return cast(df, name)
+
+
+def check_review(manifest: dict, review_name: str, where: Path | str, lang: str = "vi") -> None:
+    """Refuse to mix reviews: a processed folder holds the data of one review only."""
+    from .i18n import t
+
+    held = (manifest.get("review") or {}).get("name")
+    if held != review_name:
+        raise StoreError(t("store_other_review", lang, dir=where, held=held, asked=review_name))
+
+
+def version_of(path: Path) -> str | None:
+    m = re.fullmatch(r"v\d{4}", Path(path).name)
+    return m.group(0) if m else None

@@ -25,8 +25,8 @@ import pandas as pd
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gender_metrics.catalogue import INDICATOR_COLUMNS, TARGET_COLUMNS, Catalogue, load_catalogue
-from gender_metrics.feasibility import feasibility
+from gender_metrics import feasibility, load_catalogue
+from gender_metrics.reference.catalogue import INDICATOR_COLUMNS, TARGET_COLUMNS, Catalogue
 
 N_UNITS = 10_000
 YEARS = np.arange(2010, 2021)  # 11 years

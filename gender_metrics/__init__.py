@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import importlib
 
+# ``gm.ingest`` is the function: bound here, before anything imports the module of the same name
+from .ingest import IngestError, ingest  # noqa: E402, F401
+
 _EXPORTS = {
     # reference data
     "load_reference": "api", "load_catalogue": "api", "load_units": "api", "resolve_unit": "api",
     "unit_label": "api", "label": "api", "Reference": "reference", "Catalogue": "reference",
     "CatalogueError": "reference", "ReviewError": "reference", "UnitError": "reference",
     # data
-    "ingest": "api", "IngestError": "ingest", "load_observations": "api", "load_proposed_targets": "api",
+    "load_observations": "api", "load_proposed_targets": "api",
     "load_table": "api", "load_manifest": "api", "StoreError": "store",
     # computations
     "progress": "api", "province_values": "api", "feasibility": "api", "league_table": "api",
@@ -30,10 +33,13 @@ _EXPORTS = {
     "UnitReport": "present.report", "charts": None, "i18n": None,
 }
 
-__all__ = sorted(_EXPORTS)
+_SUBMODULES = ("api", "core", "forms", "i18n", "outputs", "present", "reference", "run", "store")
+__all__ = sorted([*_EXPORTS, "ingest", "IngestError"])
 
 
 def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     if name not in _EXPORTS:
         raise AttributeError(f"module 'gender_metrics' has no attribute {name!r}")
     where = _EXPORTS[name]

@@ -51,14 +51,6 @@ def label(df: pd.DataFrame, lang: str = "vi", review: str | Path | None = None) 
 
 
 # --------------------------------------------------------------------------- data
-def ingest(raw_dir=None, processed_dir=None, *, review: str | Path | None = None, **kw):
-    """Read the forms of ``raw_dir`` into ``processed_dir`` (see :func:`gender_metrics.ingest.ingest`)."""
-    from .ingest import ingest as _ingest
-
-    return _ingest(raw_dir, processed_dir, reference=load_reference(review) if review else kw.pop("reference", None),
-                   **kw)
-
-
 def load_table(name: str, processed_dir: Path | str | None = None, lang: str = "vi") -> pd.DataFrame:
     """One processed table by name (observations, narratives, proposed_targets, submissions, ingest_report)."""
     return store.load_table(name, processed_dir, lang)

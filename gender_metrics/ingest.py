@@ -28,6 +28,7 @@ from . import store
 from .forms.read import ACCEPTED, IGNORED, REJECTED, REPORT_COLUMNS, FormRead, read_form
 from .i18n import LANGS, t
 from .reference import Reference
+from .reference.catalogue import derive_values
 
 PARALLEL_FROM = 40  # forms; below this a process pool costs more than it saves
 
@@ -159,7 +160,7 @@ def observations_of(forms: list[FormRead], ref: Reference) -> pd.DataFrame:
         "year": wide.year.astype(int), "numerator": wide.num, "denominator": wide.den, "value": wide.value,
         "source": source, "breakdown": "", "parts_known": parts.to_numpy(), "value_reported": wide.value,
     })
-    obs["value"] = store.derive_values(obs, obs.indicator.map(ref.judged.factor))
+    obs["value"] = derive_values(obs, obs.indicator.map(ref.judged.factor))
     return obs
 
 
@@ -219,11 +220,12 @@ def tables_of(forms: list[FormRead], ref: Reference) -> dict[str, pd.DataFrame]:
 
 # --------------------------------------------------------------------------- the step
 def ingest(raw_dir: Path | str | None = None, processed_dir: Path | str | None = None, *,
-           reference: Reference | None = None, strict: bool = False, progress: bool = False,
-           jobs: int | None = None, lang: str = "vi") -> IngestResult:
+           review: str | Path | None = None, reference: Reference | None = None, strict: bool = False,
+           progress: bool = False, jobs: int | None = None, lang: str = "vi") -> IngestResult:
     """Read every form under ``raw_dir`` and write the processed tables to ``processed_dir``.
 
-    ``reference``: the review the forms belong to (default: the default review). Adds the review's
+    ``review``: the review the forms belong to, by bundled name or path (default: the default review;
+    ``reference``: its loaded reference data, instead). Adds the review's
     national series. With ``strict`` an :class:`IngestError` is raised after writing when any cell or
     file was rejected. A processed folder that holds another review is refused (``StoreError``).
     """
@@ -232,7 +234,7 @@ def ingest(raw_dir: Path | str | None = None, processed_dir: Path | str | None =
 
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
-    ref = reference or load_reference()
+    ref = reference or load_reference(review)
     raw = Path(raw_dir) if raw_dir else default_raw_dir()
     processed = Path(processed_dir) if processed_dir else default_processed_dir()
     if not raw.is_dir():

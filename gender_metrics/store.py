@@ -76,6 +76,11 @@ class StoreError(ValueError):
 
 
 # --------------------------------------------------------------------------- file helpers
+def temporary_name(path: Path) -> Path:
+    """A hidden name beside ``path`` for writing it, with the same suffix (some writers insist)."""
+    return path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path | str) -> Iterator[Path]:
     """A temporary path beside ``path``; renamed onto ``path`` when the block ends without error.
@@ -84,12 +89,28 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temporary_name(path)
     try:
         yield tmp
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_dir(path: Path | str) -> Iterator[Path]:
+    """A temporary folder beside ``path``, renamed to ``path`` (which must not exist) when the block
+    ends without error; removed otherwise. A folder is only ever seen whole."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_name(path)
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def write_text(path: Path | str, text: str) -> Path:
@@ -154,17 +175,6 @@ def frame_hash(*frames: pd.DataFrame) -> str:
 
 
 # --------------------------------------------------------------------------- the contract
-def derive_values(df: pd.DataFrame, factor: pd.Series | np.ndarray) -> pd.Series:
-    """The observations' value rule: factor × numerator / denominator wherever both parts are known
-    (NaN when the denominator is 0: 0 of 0 is no rate), else the value as reported."""
-    factor = np.asarray(factor, dtype=float)
-    num, den = df["numerator"].astype(float), df["denominator"].astype(float)
-    parts = num.notna() & den.notna() & np.isfinite(factor)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        derived = factor * num / den.where(den > 0)
-    return df["value"].astype(float).where(~parts, derived)
-
-
 def empty(name: str) -> pd.DataFrame:
     """An empty table with the columns and dtypes of ``name``."""
     return cast(pd.DataFrame(columns=list(SCHEMAS[name])), name)
@@ -272,10 +282,7 @@ def save(processed_dir: Path | str, tables: dict[str, pd.DataFrame], manifest: d
     existing = _versions(processed)
     number = int(existing[-1].name[1:]) + 1 if existing else 1
     version = f"v{number:04d}"
-    tmp = processed / f".{version}.{os.getpid()}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
+    with atomic_dir(processed / version) as tmp:
         files = {}
         for name, df in tables.items():
             target = tmp / (f"{name}.csv" if name in CSV_TABLES else f"{name}.parquet")
@@ -291,9 +298,6 @@ def save(processed_dir: Path | str, tables: dict[str, pd.DataFrame], manifest: d
                     "ingested_at": dt.datetime.now().isoformat(timespec="seconds")}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False, default=str),
                                     encoding="utf-8")
-        os.replace(tmp, processed / version)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     write_text(processed / CURRENT, version + "\n")
     for old in _versions(processed)[:-KEEP_VERSIONS]:
         shutil.rmtree(old, ignore_errors=True)

@@ -186,7 +186,7 @@ def test_ctrl_c_leaves_no_kernel_behind(processed, tmp_path):
     assert "đã dừng" in err  # Vietnamese by default
     time.sleep(1)
     assert _kernels_with(mark) == []
-    assert not list(tmp_path.glob("*.tmp")) and not list((tmp_path / "notebooks").glob("*.tmp"))
+    assert not list(tmp_path.glob(".*.tmp*")) and not list((tmp_path / "notebooks").glob(".*.tmp*"))
 
 
 def test_unknown_notebook_parameters_are_refused(tmp_path):
@@ -230,3 +230,33 @@ def test_kernel_that_never_starts_is_reported(monkeypatch, tmp_path):
     monkeypatch.setattr(KernelManager, "start_kernel", broken)
     with pytest.raises(kernel.KernelStartError, match="did not start after 3 attempts: no kernel for you"):
         kernel.start_kernel(str(tmp_path))
+
+
+def test_a_corrected_district_form_changes_only_the_reports_that_show_it(raw_dir, tmp_path):
+    import shutil
+
+    from openpyxl import load_workbook
+
+    from gender_metrics.ingest import ingest
+
+    raw = tmp_path / "raw"
+    shutil.copytree(raw_dir, raw)
+    ingest(raw, tmp_path / "p")
+    before = {j.stem: j.key for j in plan(processed_dir=tmp_path / "p", out_dir=tmp_path / "out")}
+    wb = load_workbook(raw / "huong-son.xlsx")
+    ws = wb["Chỉ tiêu 2011-2020"]
+    ws["P29"] = (ws["P29"].value or 0) + 1          # one corrected cell (a 2020 numerator of Hương Sơn)
+    wb.save(raw / "huong-son.xlsx")
+    ingest(raw, tmp_path / "p")
+    after = {j.stem: j.key for j in plan(processed_dir=tmp_path / "p", out_dir=tmp_path / "out")}
+    assert set(before) == set(after) and len(before) == 29
+    changed = sorted(s for s in after if after[s] != before[s])
+    assert changed == ["district-huong-son", "feasibility-ha-tinh", "province-ha-tinh"]
+
+
+def test_kernels_are_shut_down_and_their_connection_files_removed(tmp_path):
+    runtime = tmp_path / "runtime"
+    km = kernel.start_kernel(str(tmp_path), str(runtime))
+    assert km.is_alive() and len(list(runtime.glob("kernel-*.json"))) == 1
+    kernel.stop_kernel(km)
+    assert not km.is_alive() and list(runtime.glob("*.json")) == []

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..reference import Reference
-from ..store import derive_values
+from ..reference.catalogue import derive_values
 from . import stats
 from .rules import meets
 

@@ -14,6 +14,7 @@ from functools import cached_property
 
 import pandas as pd
 
+from ..reference import SECTIONS as SECTION_KEYS
 from ..reference import Reference
 
 SAMPLE_LABEL = "DỮ LIỆU MẪU"
@@ -45,14 +46,15 @@ PARTS_OF_KIND = {"value": ("value",)}                        # other kinds: nume
 PARTS = ("num", "den", "value")
 
 # Assessment sheet: (key, label) per row from HEADER_ROW + 1; text in column C.
-SECTIONS = (
-    ("results", "Kết quả đạt được"),
-    ("shortcomings", "Hạn chế, tồn tại"),
-    ("causes_objective", "Nguyên nhân khách quan"),
-    ("causes_subjective", "Nguyên nhân chủ quan"),
-    ("lessons", "Bài học kinh nghiệm"),
-    ("recommendations", "Kiến nghị, đề xuất"),
-)
+SECTION_LABELS = {
+    "results": "Kết quả đạt được",
+    "shortcomings": "Hạn chế, tồn tại",
+    "causes_objective": "Nguyên nhân khách quan",
+    "causes_subjective": "Nguyên nhân chủ quan",
+    "lessons": "Bài học kinh nghiệm",
+    "recommendations": "Kiến nghị, đề xuất",
+}
+SECTIONS = tuple((k, SECTION_LABELS[k]) for k in SECTION_KEYS)
 TEXT_COL = 3
 TARGET_FIRST_COL = 5    # targets sheet: national targets per year, then proposals per year, then a note
 

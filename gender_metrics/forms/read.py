@@ -11,8 +11,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
-
 from ..i18n import t
 from ..reference import Reference, UnitError, fold
 from . import layout as L
@@ -98,6 +96,8 @@ def read_cells(path: Path, lang: str = "vi") -> tuple[list[Cell], list[str]]:
 
     Raises ValueError with a plain reason when the file is not a readable workbook.
     """
+    from openpyxl import load_workbook
+
     with open(path, "rb") as fh:
         head = fh.read(8)
     if head.startswith(b"\xd0\xcf\x11\xe0"):

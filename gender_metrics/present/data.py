@@ -10,8 +10,6 @@ before any kernel needs them, and every kernel then only reads them.
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -132,17 +130,12 @@ class Dataset:
         return frames
 
     def _keep(self, frames: dict[str, pd.DataFrame]) -> None:
-        d = self.derived_dir
-        tmp = d.with_name(f".{d.name}.{os.getpid()}.tmp")
         try:
-            tmp.mkdir(parents=True, exist_ok=True)
-            for n, df in frames.items():
-                df.to_parquet(tmp / f"{n}.parquet", index=False)
-            os.replace(tmp, d)
+            with store.atomic_dir(self.derived_dir) as tmp:
+                for n, df in frames.items():
+                    df.to_parquet(tmp / f"{n}.parquet", index=False)
         except OSError:
             pass  # another process kept them first, or the folder is read-only: the tables are in memory
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
 
     def prepare(self) -> None:
         """Compute (or read) the derived tables now, so that the reports find them on disk."""

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..forms.layout import SECTIONS
 from ..i18n import LANGS, fmt_date, t
+from ..reference import SECTIONS
 from . import charts, views
 from .data import Dataset, dataset
 
@@ -233,9 +233,9 @@ class UnitReport:
     def narrative(self) -> Block:
         """The unit's own assessment from its form, verbatim, by section."""
         n = self.data.narratives
-        n = n[(n.unit == self.unit) & n.section.isin([k for k, _ in SECTIONS])]
+        n = n[(n.unit == self.unit) & n.section.isin(SECTIONS)]
         sections = [(t("section_" + key, self.lang), [(r.text, r.source) for r in n[n.section == key].itertuples()])
-                    for key, _ in SECTIONS]
+                    for key in SECTIONS]
         return self._render("narrative.html.j2", sections=sections)
 
     def targets_table(self) -> Block:

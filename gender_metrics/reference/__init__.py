@@ -23,10 +23,12 @@ from .catalogue import Catalogue, CatalogueError, load_catalogue_files
 from .review import Review, ReviewError, bundled_names, default_name, load_review
 from .units import UnitError, Units, UnitsError, fold, load_units_file
 
-__all__ = ["Reference", "load_reference", "Review", "ReviewError", "Catalogue", "CatalogueError", "Units",
+__all__ = ["Reference", "load_reference", "SECTIONS", "read_breaks", "Review", "ReviewError", "Catalogue", "CatalogueError", "Units",
            "UnitsError", "UnitError", "fold", "bundled_names", "default_name"]
 
 BREAK_COLUMNS = ["unit", "indicator", "year", "reason"]
+# the sections of a unit's own assessment, in the order of the review report's outline
+SECTIONS = ("results", "shortcomings", "causes_objective", "causes_subjective", "lessons", "recommendations")
 
 
 def read_breaks(path: Path | None) -> pd.DataFrame:

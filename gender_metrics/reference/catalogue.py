@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .. import yamlio
@@ -69,6 +70,17 @@ class Catalogue:
     @property
     def strategies(self) -> list[str]:
         return list(dict.fromkeys(self.indicators.strategy))
+
+
+def derive_values(df: pd.DataFrame, factor: pd.Series | np.ndarray) -> pd.Series:
+    """The value rule of every observation: factor × numerator / denominator wherever both parts are known
+    (NaN when the denominator is 0: 0 of 0 is no rate), else the value as reported."""
+    factor = np.asarray(factor, dtype=float)
+    num, den = df["numerator"].astype(float), df["denominator"].astype(float)
+    parts = num.notna() & den.notna() & np.isfinite(factor)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        derived = factor * num / den.where(den > 0)
+    return df["value"].astype(float).where(~parts, derived)
 
 
 def _fail(path: Path | str, entry: str, msg: str):

@@ -85,17 +85,23 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _review(args) -> str:
+    from ..reference import default_name
+
+    return args.review or default_name()
+
+
 def _ref(args):
     from ..reference import load_reference
 
-    return load_reference(args.review)
+    return load_reference(_review(args))
 
 
 def _data(args):
     """The data set of ``--processed`` (refused when it holds another review than ``--review``)."""
     from ..present.data import dataset
 
-    return dataset(args.processed, args.review, args.lang)
+    return dataset(args.processed, _review(args), args.lang)
 
 
 def _sample(args) -> int:
@@ -189,7 +195,7 @@ def _run(args) -> int:
     from .batch import plan, run
 
     L = args.lang
-    jobs = plan(args.unit, args.kind, lang=L, processed_dir=args.processed, out_dir=args.out, review=args.review)
+    jobs = plan(args.unit, args.kind, lang=L, processed_dir=args.processed, out_dir=args.out, review=_review(args))
     try:
         results = run(jobs, n_jobs=args.jobs, force=args.force, wall_limit=args.wall_limit,
                       scheduler=args.scheduler, self_contained=args.self_contained)

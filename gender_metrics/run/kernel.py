@@ -16,6 +16,7 @@ from papermill.engines import NBClientEngine, papermill_engines
 from papermill.log import logger
 
 from ..i18n import t
+from ..store import temporary_name
 
 KERNEL = "python3"
 START_TRIES = 3
@@ -176,7 +177,7 @@ def execute(notebook: str, out: Path, parameters: dict, wall_limit: float, lang:
 
     watchdog = threading.Timer(wall_limit, on_limit)
     watchdog.daemon = True
-    tmp = out.with_name(f".{os.getpid()}.{out.name}")  # papermill wants the .ipynb suffix
+    tmp = temporary_name(out)   # papermill writes it; renamed into place when it is whole
     out.parent.mkdir(parents=True, exist_ok=True)
     watchdog.start()
     try:

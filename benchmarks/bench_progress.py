@@ -27,7 +27,7 @@ def national_table(n_units: int = N_UNITS, seed: int = 7) -> pd.DataFrame:
     u, i, y = (a.ravel() for a in np.meshgrid(units, ids, YEARS, indexing="ij"))
     den = rng.integers(20, 3000, u.size).astype(float)
     p = rng.uniform(0.05, 0.95, u.size)
-    num = rng.binomial(den.astype(int), p).astype(float)
+    num = np.maximum(rng.binomial(den.astype(int), p), 1).astype(float)  # a sex ratio needs boys > 0 (METHODS §6)
     return pd.DataFrame({"unit": u, "strategy": "2011-2020", "indicator": i, "year": y, "numerator": num,
                          "denominator": den, "value": np.nan, "source": "bench", "breakdown": ""})
 

@@ -28,7 +28,7 @@ _EXPORTS = {
     "load_table": "api", "load_manifest": "api", "StoreError": "store",
     # computations
     "progress": "api", "province_values": "api", "feasibility": "api", "league_table": "api",
-    "narrative": "api", "quality_flags": "api",
+    "narrative": "api", "quality_flags": "api", "DataError": "core.validate",
     # presentation
     "UnitReport": "present.report", "charts": None, "i18n": None,
 }

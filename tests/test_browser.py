@@ -169,3 +169,26 @@ def test_index_lists_and_links_the_reports(browser, reports, watched):
     page.wait_for_selector(".gm-plot svg.main-svg")
     assert "Huyện Hương Sơn" in page.inner_text("body")
     watched.assert_clean()
+
+
+def test_verdicts_show_both_layers_on_screen(browser, reports, watched, processed):
+    """Every verdict the statistics qualify shows the qualification under it, visibly."""
+    import gender_metrics as gm
+    from gender_metrics.core.progress import plain
+
+    out, _ = reports
+    p = plain(gm.progress(gm.load_observations(processed)))
+    for unit, name in (("439", DISTRICT), ("42", "province-ha-tinh")):
+        q = p[(p.unit == unit) & (p.breakdown == "") & p.status.isin(["achieved", "not_achieved"])
+              & p.certainty.isin(["uncertain", "small_numbers"])]
+        page = watched.goto(out / f"{name}.html")
+        table = page.locator("table.gmt").first
+        marks = table.locator("td.st-achieved .certainty, td.st-not_achieved .certainty")
+        assert marks.count() == len(q), (unit, marks.count(), len(q))
+        texts = [marks.nth(i).inner_text() for i in range(marks.count())]
+        assert all(marks.nth(i).is_visible() for i in range(marks.count()))
+        assert sum("dao động ngẫu nhiên" in x for x in texts) == int((q.certainty == "uncertain").sum())
+        assert sum(x.startswith("số liệu nhỏ:") for x in texts) == int((q.certainty == "small_numbers").sum())
+        body = page.inner_text("body")
+        assert "chưa đủ cơ sở kết luận" not in body.lower()
+    watched.assert_clean()

@@ -149,34 +149,49 @@ def _random_series(seed=7, count=16):
 def test_slope_projection_interval_and_p_match_statsmodels_ols():
     o, meta = _random_series()
     res = feasibility(o)
-    checked = 0
+    checked = uncertain = 0
     for unit, ind, share, years, v in meta:
+        fit = years >= 2010                       # the review's trend window: 2009 is shown, not fitted
+        years, v = years[fit], v[fit]
         y = logit(v) if share else np.log(v)
         back = expit100 if share else np.exp
         for T in (2025, 2030):
             r = row(res, unit, ind, T)
-            b, mean, lo, hi, se, df = sm_prediction(years, y, T)
             assert r.n_points == len(years)
+            if len(years) < 3:
+                assert r.verdict == "insufficient_data" and np.isnan(r.projected) and np.isnan(r.k)
+                continue
+            b, mean, lo, hi, se, df = sm_prediction(years, y, T)
             assert r.slope == pytest.approx(b, rel=1e-8, abs=1e-12)
-            assert r.projected == pytest.approx(back(mean), rel=1e-8)
-            assert r.pi_low == pytest.approx(back(lo), rel=1e-8)
-            assert r.pi_high == pytest.approx(back(hi), rel=1e-8)
+            # a 95% prediction interval wider than half the scale (100 for shares; else the target or the
+            # last value, whichever is larger): too uncertain, nothing projected (METHODS.md §5)
+            scale = 100 if share else max(r.target, v[-1])
+            if back(hi) - back(lo) > 0.5 * scale:
+                assert r.verdict == "too_uncertain" and np.isnan(r.projected) and np.isnan(r.p_met)
+                assert "wide" in r.caveats.split(";")
+                uncertain += 1
+                continue
+            assert r.slope == pytest.approx(b, rel=1e-8, abs=1e-12)
+            floor = 102 if ind == "4.1" else -np.inf   # a sex ratio at birth is bounded at its natural level
+            assert r.projected == pytest.approx(max(back(mean), floor), rel=1e-8)
+            assert r.pi_low == pytest.approx(max(back(lo), floor), rel=1e-8)
+            assert r.pi_high == pytest.approx(max(back(hi), floor), rel=1e-8)
             tv = logit(r.target) if share else math.log(r.target)
             p_below = stats.t.cdf((tv - mean) / se, df)
             want = 1 - p_below if r.target_op in (">=", ">") else p_below
             assert r.p_met == pytest.approx(want, abs=1e-8)
             # reachable: the 80% predictive quantile on the side of the target
             q = stats.t.ppf(0.8, df) * se
-            assert r.reachable == pytest.approx(back(mean - q if r.target_op in (">=", ">") else mean + q),
-                                                rel=1e-8)
+            assert r.reachable == pytest.approx(max(back(mean - q if r.target_op in (">=", ">") else mean + q),
+                                                    floor), rel=1e-8)
             checked += 1
-    assert checked == 32
+    assert checked >= 12 and uncertain >= 4
 
 
 def test_weighted_least_squares_matches_statsmodels_wls():
     rng = np.random.default_rng(3)
     years = np.arange(2010, 2021)
-    births = rng.integers(1500, 4000, years.size).astype(float)
+    births = rng.integers(300000, 600000, years.size).astype(float)   # a region: hundreds of deaths a year
     deaths = rng.poisson(births * 80e-5 * np.exp(-0.05 * (years - 2010))).astype(float)
     deaths[deaths == 0] = 1
     o = obs([("439", "4.2", int(t), d, n, np.nan) for t, d, n in zip(years, deaths, births, strict=True)])
@@ -220,9 +235,13 @@ def test_each_verdict():
              for y in years]                                                # falls 5%/yr: 51 in 2020
     rows += [("440", "4.2", y, np.nan, np.nan, 80 * (1 + 0.02 * (-1) ** y)) for y in years]   # flat at 80
     rows += [("441", "4.2", y, np.nan, np.nan, 60 * math.exp(math.log(42 / 60) / 10 * (y - 2020))
-              * (1 + 0.15 * (-1) ** (y // 2))) for y in years]             # aims at 42 in 2030, noisy
-    rows += [("442", "4.2", y, np.nan, np.nan, 50 - 1.5 * (y - 2011)) for y in years]  # 36.5 in 2020
+              * (1 + 0.05 * (-1) ** (y // 2))) for y in years]             # aims at 42 in 2030
+    # 36.5 per 100,000 in 2020 from 730 deaths in 2,000,000 births: met beyond chance (interval 33.9-39.3)
+    rows += [("442", "4.2", y, round(20 * (50 - 1.5 * (y - 2011))), 2_000_000, np.nan) for y in years]
     rows += [("443", "4.2", 2019, np.nan, np.nan, 60.0), ("443", "4.2", 2020, np.nan, np.nan, 55.0)]
+    rows += [("444", "4.2", y, np.nan, np.nan, 60 * (1 + 0.6 * (-1) ** y)) for y in years]   # 24 ↔ 96
+    # met in 2020 with 1 death in 3,000 births (33): not beyond chance, so judged on the trend
+    rows += [("445", "4.2", y, d, 3000, np.nan) for y, d in zip(years, [3, 2, 3, 2, 2, 3, 2, 2, 2, 1], strict=True)]
     res = feasibility(obs(rows))
     assert set(res.verdict) <= set(VERDICTS)
     on = row(res, "439", "4.2", 2030)
@@ -233,10 +252,15 @@ def test_each_verdict():
     assert mid.verdict == "needs_acceleration" and 0.2 <= mid.p_met < 0.8 and np.isfinite(mid.k)
     met = row(res, "442", "4.2", 2025)
     assert met.verdict == "already_met" and met.last_value == pytest.approx(36.5) and met.k == 0
-    assert "already met" in met.note
+    assert "already met" in met.note and "already" in met.caveats.split(";")
+    wide = row(res, "444", "4.2", 2030)
+    assert wide.verdict == "too_uncertain" and np.isnan(wide.projected) and np.isnan(wide.reachable)
+    small = row(res, "445", "4.2", 2030)       # 33 < 42, but from 1 death: small numbers, no projection
+    assert small.last_value == pytest.approx(1e5 / 3000) and small.verdict == "too_uncertain"
+    assert {"small", "unsure_met"} <= set(small.caveats.split(";")) and np.isnan(small.p_met)
     few = row(res, "443", "4.2", 2030)
     assert few.verdict == "insufficient_data" and few.n_points == 2 and np.isnan(few.p_met)
-    assert "only 2 point" in few.note
+    assert "only 2 point" in few.note and np.isnan(few.projected) and np.isnan(few.k)
     new = row(res, "439", "2.1", 2025)                                   # no 2011-2020 predecessor
     assert new.verdict == "no_history" and "baseline" in new.note and new.n_points == 0
     none = row(res, "439", "4.1", 2025)                                  # predecessor, but no data
@@ -254,14 +278,16 @@ def test_strict_and_non_strict_operators_give_the_same_probability():
                                                                abs=1e-12)
 
 
-def test_noisy_series_is_flagged_but_the_verdict_follows_p():
+def test_a_noisy_series_is_too_uncertain_and_a_narrow_one_is_judged():
     vals = [30, 80, 25, 90, 35, 70, 20, 85, 40, 60]
-    res = feasibility(series("439", "4.2", range(2011, 2021), vals))
-    r = row(res, "439", "4.2", 2030)
-    assert (r.pi_high - r.pi_low) > 2 * abs(r.projected - r.target)
-    assert "too noisy to judge" in r.note
-    want = "on_track" if r.p_met >= 0.8 else "needs_acceleration" if r.p_met >= 0.2 else "unlikely"
-    assert r.verdict == want
+    r = row(feasibility(series("439", "4.2", range(2011, 2021), vals)), "439", "4.2", 2030)
+    b, mean, lo, hi, se, df = sm_prediction(range(2011, 2021), np.log(vals), 2030)
+    assert math.exp(hi) - math.exp(lo) > 0.5 * max(42, 60)       # wider than half the scale
+    assert r.verdict == "too_uncertain" and "half the scale" in r.note and np.isnan(r.projected)
+    # a narrow interval close to the target is judged by P, whatever the distance to the target
+    close = [44.2, 44.0, 43.9, 43.6, 43.5, 43.2, 43.1, 42.8, 42.7, 42.5]
+    r = row(feasibility(series("439", "4.2", range(2011, 2021), close)), "439", "4.2", 2030)
+    assert r.verdict in ("on_track", "needs_acceleration", "unlikely") and np.isfinite(r.projected)
 
 
 def test_zero_rates_get_a_continuity_correction():
@@ -270,9 +296,10 @@ def test_zero_rates_get_a_continuity_correction():
     deaths = [1, 1, 0, 1, 0, 2, 3, 1, 0, 1, 0]
     o = obs([("439", "4.2", 2010 + i, d, births, np.nan) for i, d in enumerate(deaths)])
     r = row(feasibility(o), "439", "4.2", 2030)
-    assert r.n_points == 11 and np.isfinite(r.projected)
+    assert r.n_points == 11 and r.verdict == "too_uncertain" and np.isnan(r.projected)   # ≈ 1 death a year
     assert r.last_value == 0 and r.last_year == 2020          # shown as observed, corrected only in the fit
     assert "4 zero value(s)" in r.note and "continuity correction" in r.note
+    assert "n_fixed:4" in r.caveats and "small" in r.caveats
     y = np.log(1e5 * np.where(np.array(deaths) == 0, 0.5, deaths) / births)
     b, *_ = sm_prediction(range(2010, 2021), y, 2030)
     assert r.slope == pytest.approx(b, rel=1e-8)
@@ -379,15 +406,16 @@ def test_national_sex_ratio_at_birth():
     r25, r30 = row(res, "VN", "4.1", 2025), row(res, "VN", "4.1", 2030)
     assert (r25.target_op, r25.target, r30.target) == ("<=", 111, 109)
     for r in (r25, r30):
-        assert r.last_value == pytest.approx(112.1) and r.last_year == 2020 and r.n_points == 12
+        assert r.last_value == pytest.approx(112.1) and r.last_year == 2020 and r.n_points == 11
+        assert "1 observation(s) before 2010 shown, not fitted" in r.note
         assert r.verdict != "already_met"            # 112.1 does not meet 111
         assert r.verdict in ("on_track", "needs_acceleration", "unlikely")
         assert 0 <= r.p_met <= 1 and np.isfinite(r.k)
         assert r.pi_low < r.projected < r.pi_high
     assert r30.p_met < 0.5                            # ≤ 109 by 2030 is not the likely outcome
-    # the SRB rose over 2009-2020: the trend moves away from a ceiling (k < 0)
-    y = np.log(srb.sort_values("year").value.to_numpy())
-    b, mean, lo, hi, se, df = sm_prediction(np.arange(2009, 2021), y, 2030)
+    # the SRB rose over 2010-2020 (the window fitted): the trend moves away from a ceiling (k < 0)
+    y = np.log(srb[srb.year >= 2010].sort_values("year").value.to_numpy())
+    b, mean, lo, hi, se, df = sm_prediction(np.arange(2010, 2021), y, 2030)
     assert r30.slope == pytest.approx(b, rel=1e-8) and b > 0 and r30.k < 0
     assert r30.p_met == pytest.approx(stats.t.cdf((math.log(109) - mean) / se, df), abs=1e-10)
 
@@ -396,14 +424,23 @@ def test_national_sex_ratio_at_birth():
 
 
 def test_province_series_is_built_from_districts_by_ratio_of_sums():
+    import gender_metrics as gm
+
+    districts = list(gm.load_reference().units.areas)
     rows = []
     for y in range(2011, 2021):
         rows += [("439", "4.1", y, 1150 + y - 2011, 1000, np.nan), ("440", "4.1", y, 2300, 2000 + 5 * (y - 2011), np.nan)]
+        rows += [(d, "4.1", y, 1100, 1000, np.nan) for d in districts if d not in ("439", "440")]
     res = feasibility(obs(rows))
     r = row(res, "42", "4.1", 2030)
-    assert r.n_points == 10 and r.last_value == pytest.approx(100 * (1159 + 2300) / (1000 + 2045))
+    boys, girls = 1159 + 2300 + 11 * 1100, 1000 + 2045 + 11 * 1000
+    assert r.n_points == 10 and r.last_value == pytest.approx(100 * boys / girls)
     assert "weighted least squares" in r.note
     assert row(res, "42", "2.1", 2030).verdict == "no_history"   # the province gets every indicator
+    # from 2 of the 13 districts the sum is not the province's: no trend is fitted through it
+    part = feasibility(obs([r for r in rows if r[0] in ("439", "440")]))
+    r = row(part, "42", "4.1", 2030)
+    assert r.n_points == 0 and r.verdict == "insufficient_data" and "n_partial:10" in r.caveats
 
 
 def test_years_after_2020_are_left_out_and_said():
@@ -441,3 +478,88 @@ def test_configured_breaks_file_is_read(tmp_path):
     p.write_text('breaks:\n  - {unit: "439", indicator: "4.1", year: 2016, reason: "new registry"}\n', encoding="utf-8")
     b = read_breaks(p)
     assert b.to_dict("records") == [{"unit": "439", "indicator": "4.1", "year": 2016, "reason": "new registry"}]
+
+
+# --------------------------------------------------------------------------- what a demographer would ask
+
+
+def test_the_fit_uses_the_review_window_and_shows_earlier_years():
+    # a rise before 2010, a fall of 4% a year from 2010: the trend judged is the strategy's own
+    early = [20.0, 30.0, 40.0, 50.0, 60.0]                                          # 2005-2009
+    fall = [100 * math.exp(-0.04 * (y - 2010)) * (1 + 0.01 * (-1) ** y) for y in range(2010, 2021)]
+    o = series("439", "4.2", range(2005, 2021), early + fall)
+    r = row(feasibility(o), "439", "4.2", 2030)
+    b, mean, lo, hi, se, df = sm_prediction(range(2010, 2021), np.log(fall), 2030)
+    assert r.n_points == 11 and r.slope == pytest.approx(b, rel=1e-9)              # 2010-2020 only
+    assert r.projected == pytest.approx(math.exp(mean), rel=1e-9)
+    assert "n_early:5" in r.caveats.split(";") and "5 observation(s) before 2010 shown, not fitted" in r.note
+    assert "away" not in r.caveats.split(";") and r.k > 0
+    # the whole series would rise: fitted on every year given, the verdict would be "moving away"
+    b_all = sm_prediction(range(2005, 2021), np.log(early + fall), 2030)[0]
+    assert b_all > 0
+
+
+def test_a_last_year_of_zero_events_is_not_already_met():
+    # 0 maternal deaths in 1,500 births in 2020: 0 per 100,000 meets "at most 42", but 0 of 1,500 is
+    # small numbers (exact interval 0 to 246), so the trend decides and there is none to project
+    deaths = [2, 1, 1, 2, 1, 0, 1, 1, 2, 1, 0]
+    o = obs([("439", "4.2", 2010 + i, d, 1500, np.nan) for i, d in enumerate(deaths)])
+    r = row(feasibility(o), "439", "4.2", 2025)
+    assert r.last_value == 0 and r.last_year == 2020
+    assert r.verdict == "too_uncertain" and r.verdict != "already_met"
+    assert {"unsure_met", "small"} <= set(r.caveats.split(";"))
+    assert np.isnan(r.projected) and np.isnan(r.p_met) and np.isnan(r.k) and np.isnan(r.reachable)
+
+
+def test_a_sex_ratio_is_never_projected_below_its_natural_floor():
+    # 115 falling 1.3 a year to 103.3 in 2020: a log-linear fit would reach about 92 in 2030
+    vals = [115 - 1.3 * (y - 2011) + 0.2 * (-1) ** y for y in range(2011, 2021)]
+    r = row(feasibility(series("439", "4.1", range(2011, 2021), vals)), "439", "4.1", 2030)
+    b, mean, lo, hi, se, df = sm_prediction(range(2011, 2021), np.log(vals), 2030)
+    assert math.exp(mean) < 95 and math.exp(lo) < 102                             # the model's artefact
+    assert r.projected == 102 and r.pi_low == 102 and r.pi_high >= 102            # bounded: catalogue floor 102
+    assert "floored" in r.caveats.split(";") and "natural level" in r.note
+
+
+def test_a_trend_that_moves_away_is_said_in_words():
+    from gender_metrics.present.views import feasibility_view
+
+    ref = load_reference()
+    rising = [40 * 1.03 ** (y - 2011) * (1 + 0.01 * (-1) ** y) for y in range(2011, 2021)]
+    res = feasibility(series("439", "4.2", range(2011, 2021), rising))
+    r = row(res, "439", "4.2", 2030)
+    assert r.k < 0 and "away" in r.caveats.split(";")
+    res["target_kind"] = "national"
+    v = feasibility_view(res[(res.indicator == "4.2") & (res.year == 2030)], ref, "vi").iloc[0]
+    assert v.k == "đi ngược mục tiêu" and "xu hướng 2011-2020 đi ngược mục tiêu" in v.caveats
+    e = feasibility_view(res[(res.indicator == "4.2") & (res.year == 2030)], ref, "en").iloc[0]
+    assert e.k == "moving away" and "the 2011-2020 trend moves away from the target" in e.caveats
+
+
+def test_term_based_indicators_say_why_they_are_not_projected():
+    import dataclasses
+
+    from gender_metrics import load_catalogue
+
+    # a 2021-2030 indicator whose predecessor is counted by People's Council terms (1.1b)
+    cat = load_catalogue()
+    ind, tg = cat.indicators, cat.targets
+    new = ind[(ind.strategy == "2021-2030") & (ind.id == "1.1")].assign(id="1.9", predecessor="1.1b")
+    nt = tg[(tg.strategy == "2021-2030") & (tg.id == "1.1")].assign(id="1.9", value=35.0)
+    cat = dataclasses.replace(cat, indicators=pd.concat([ind, new], ignore_index=True),
+                              targets=pd.concat([tg, nt], ignore_index=True))
+    o = series("439", "1.1b", [2011, 2016], [25.0, 31.4])
+    res = feasibility(o, catalogue=cat)
+    for year in (2025, 2030):
+        r = row(res, "439", "1.9", year)
+        assert r.verdict == "insufficient_data" and r.caveats == "term" and "term-based" in r.note
+        assert np.isnan(r.projected) and np.isnan(r.k)
+
+
+def test_a_proposal_weaker_than_its_own_earlier_one_is_flagged():
+    o = series("439", "4.1", range(2011, 2021), [118, 117, 118, 116, 117, 115, 116, 114, 115, 113])
+    tg = pd.DataFrame({"unit": "439", "indicator": "4.1", "year": [2025, 2030], "value": [110.0, 112.0]})
+    res = feasibility(o, tg)
+    assert not row(res, "439", "4.1", 2025).weaker_than_earlier
+    assert row(res, "439", "4.1", 2030).weaker_than_earlier          # 112 allowed in 2030 after 110 in 2025
+    assert row(res, "439", "4.1", 2030).below_national               # and looser than the national 109

@@ -1,5 +1,6 @@
 """Progress verdicts against hand calculations and the worked numbers of METHODS.md."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -81,29 +82,45 @@ def test_not_collected_differs_from_no_data():
     assert row(p, "439", "4.3", 2020).status == "no_data"        # collected at district level, not reported
 
 
-def test_worked_example_maternal_deaths_inconclusive():
+def test_worked_example_maternal_deaths_small_numbers():
     # METHODS.md: 3 deaths / 2,000 births -> 150 per 100,000, exact 95% CI about [31, 438]
     p = gm.progress(obs([("439", "4.2", 2020, 3, 2000, np.nan)]))
     r = row(p, "439", "4.2", 2020)
     assert r.value == pytest.approx(150.0)
     assert r.ci_low == pytest.approx(31, abs=1) and r.ci_high == pytest.approx(438, abs=1)
-    assert r.status == "inconclusive"  # the interval covers the target 52
-    assert r.unstable
+    assert r.status == "not_achieved"       # 150 against "at most 52": the official verdict
+    assert r.certainty == "small_numbers"   # 3 events < 20: it qualifies the verdict, never replaces it
+    assert r.events == 3
 
 
-def test_worked_example_sex_ratio_inconclusive():
+def _catalogue_with(ind, year, value):
+    """The bundled catalogue with one target changed: a review's targets are data."""
+    cat = gm.load_catalogue()
+    t = cat.targets.copy()
+    t.loc[(t.strategy == "2011-2020") & (t.id == ind) & (t.year == year), "value"] = value
+    return dataclasses.replace(cat, targets=t)
+
+
+def test_worked_example_sex_ratio_two_layers():
     # METHODS.md: 530 boys / 470 girls -> 112.8, 95% CI about [99.6, 127.7]
     p = gm.progress(obs([("439", "4.1", 2015, 530, 470, np.nan)]))
     r = row(p, "439", "4.1", 2015)
     assert r.value == pytest.approx(112.77, abs=0.01)
     assert r.ci_low == pytest.approx(99.6, abs=0.1) and r.ci_high == pytest.approx(127.7, abs=0.1)
-    assert r.status == "inconclusive"
+    assert (r.status, r.certainty) == ("achieved", "uncertain")        # 112.8 <= 113, the interval spans 113
+    # METHODS.md: "against 109, not achieved, uncertain"
+    p = gm.progress(obs([("439", "4.1", 2015, 530, 470, np.nan)]), _catalogue_with("4.1", 2015, 109.0))
+    r = row(p, "439", "4.1", 2015)
+    assert (r.target, r.status, r.certainty) == (109.0, "not_achieved", "uncertain")
     # 108.3 on 100,000 births: interval about [107.0, 109.7], wholly under the ceiling 113
     p = gm.progress(obs([("439", "4.1", 2015, 52000, 48000, np.nan)]))
-    assert row(p, "439", "4.1", 2015).status == "achieved"
+    assert tuple(row(p, "439", "4.1", 2015)[["status", "certainty"]]) == ("achieved", "firm")
     # 118 on 100,000 births: interval wholly above 113
     p = gm.progress(obs([("439", "4.1", 2015, 54128, 45872, np.nan)]))
-    assert row(p, "439", "4.1", 2015).status == "not_achieved"
+    assert tuple(row(p, "439", "4.1", 2015)[["status", "certainty"]]) == ("not_achieved", "firm")
+    # the issue's case: 115.8 against "at most 115" reads "not achieved", not "cannot conclude"
+    p = gm.progress(obs([("439", "4.1", 2020, 1158, 1000, np.nan)]))
+    assert tuple(row(p, "439", "4.1", 2020)[["status", "certainty"]]) == ("not_achieved", "uncertain")
 
 
 def test_progress_ratio_and_pace_by_hand():
@@ -136,7 +153,10 @@ def test_national_verdicts_match_published_numbers():
 
 def test_sample_data_end_to_end(processed):
     p = gm.progress(gm.load_observations(processed))
-    assert set(p.status) <= {"achieved", "not_achieved", "inconclusive", "no_data", "not_collected"}
+    assert set(p.status) <= {"achieved", "not_achieved", "incomplete", "no_data", "not_collected"}
+    assert set(p.certainty) <= {"firm", "uncertain", "small_numbers", "exact", ""}
+    assert (p[p.status.isin(["no_data", "not_collected"])].certainty == "").all()   # no value, nothing to qualify
+    assert (p[p.ci_low.notna()].certainty != "").all()                            # an interval always qualifies
     assert set(p.pace) <= {"target_met", "significant", "moderate", "insufficient", "moving_away", "not_computed"}
     # the department that sent nothing (Sở Tư pháp, 7.1) has no data, and so has the province for 7.1
     assert set(p[p.unit == "so-tu-phap"].status) == {"no_data"}
@@ -160,7 +180,7 @@ def test_league_table_ranks_by_share_achieved_then_progress():
     assert lt.loc["440", "share_achieved"] == pytest.approx(1 / 2)
     # 440 travelled (30-20)/(35-20) = 0.667 of the way on 2.2, 441 only (22-20)/15 = 0.133
     assert lt.loc["440", "mean_progress"] > lt.loc["441", "mean_progress"]
-    assert list(lt.sort_values("rank").index[:3]) == ["439", "440", "441"]
+    assert not lt.ranked.any()   # 2 of 19 indicators assessed each: compared, never ranked (see below)
     assert lt.loc["439", "mmr_raw"] == pytest.approx(10.0) and lt.loc["440", "mmr_raw"] == pytest.approx(90.0)
     # EB pulls both toward the pooled mean of 50 per 100,000 (or onto it when the spread is all noise)
     assert 10.0 <= lt.loc["439", "mmr_eb"] <= 50.0 <= lt.loc["440", "mmr_eb"] <= 90.0
@@ -171,3 +191,93 @@ def test_full_coverage_target_is_judged_on_the_count():
     p = gm.progress(obs([("439", "6.3", 2020, 1, 1, np.nan), ("440", "6.3", 2020, 4, 5, np.nan)]))
     assert row(p, "439", "6.3", 2020).status == "achieved"
     assert row(p, "440", "6.3", 2020).status == "not_achieved"
+
+
+# --------------------------------------------------------------------------- bands, coverage, basis
+
+
+@pytest.mark.parametrize("num,den,status,certainty", [
+    (500, 1000, "achieved", "firm"),          # [46.9, 53.1]: wholly inside 40-60
+    (25, 50, "achieved", "uncertain"),        # [36.6, 63.4]: both ends outside the band, yet not sure
+    (42, 100, "achieved", "uncertain"),       # [32.8, 51.8]: across the lower edge
+    (300, 1000, "not_achieved", "firm"),      # [27.2, 32.9]: wholly below
+    (650, 1000, "not_achieved", "firm"),      # [62.0, 67.9]: wholly above
+    (38, 100, "not_achieved", "uncertain"),   # [29.1, 47.7]: across the lower edge
+])
+def test_band_certainty(num, den, status, certainty):
+    from statsmodels.stats.proportion import proportion_confint
+
+    lo, hi = (100 * x for x in proportion_confint(num, den, method="wilson"))
+    inside, outside = 40 <= lo and hi <= 60, hi < 40 or lo > 60   # METHODS.md §4, by hand
+    assert certainty == ("firm" if inside or outside else "uncertain")
+    r = row(gm.progress(obs([("439", "2.1", 2020, num, den, np.nan)])), "439", "2.1", 2020)
+    assert (r.status, r.certainty) == (status, certainty)
+    assert r.ci_low == pytest.approx(lo) and r.ci_high == pytest.approx(hi)
+
+
+def _districts():
+    u = gm.load_units()
+    return u[u.level == "district"].code.tolist()
+
+
+def test_a_province_from_part_of_its_districts_is_incomplete():
+    d = _districts()
+    assert len(d) == 13
+    rows = [(c, "2.2", 2010, 20, 100, np.nan) for c in d] + [(c, "2.2", 2020, 40, 100, np.nan) for c in d[:2]]
+    p = gm.progress(obs(rows))
+    r = row(p, "42", "2.2", 2020)
+    assert r.value == pytest.approx(40.0)                    # the sum is shown ...
+    assert r.status == "incomplete" and (r.units_reported, r.units_expected) == (2, 13)   # ... not judged
+    assert pd.isna(r.progress_ratio) and r.pace == "not_computed"   # 13 districts in 2010, 2 in 2020
+    from gender_metrics.core.narrative import result_sentence
+
+    ref = gm.load_reference()
+    assert "mới tổng hợp được 2/13 huyện" in result_sentence(r, ref, "vi")
+    assert "only 2 of 13 districts reported" in result_sentence(r, ref, "en")
+    # every district in both years: the province's own verdict and its progress
+    rows = [(c, "2.2", y, n, 100, np.nan) for c in d for y, n in ((2010, 20), (2020, 40))]
+    r = row(gm.progress(obs(rows)), "42", "2.2", 2020)
+    assert r.status == "achieved" and (r.units_reported, r.units_expected) == (13, 13) and r.basis == "areas"
+    assert r.progress_ratio == pytest.approx((40 - 20) / (35 - 20))
+
+
+def test_the_departments_figure_is_the_basis_and_says_so():
+    d = _districts()
+    rows = [(c, "2.2", 2020, 10, 100, np.nan) for c in d[:2]] + [("so-khdt", "2.2", 2020, 36, 100, np.nan)]
+    r = row(gm.progress(obs(rows)), "42", "2.2", 2020)
+    assert r.basis == "department" and r.status == "achieved"     # official, though only 2 districts summed
+    from gender_metrics.present.views import basis_note
+
+    note = basis_note(r, gm.load_reference(), "vi")
+    assert note == "số liệu của Sở Kế hoạch và Đầu tư; tổng hợp từ 2/13 huyện: 10,0%"
+
+
+MET = {"1.2": 96, "2.1": 50, "2.2": 40, "2.3": 55, "3.1": 99, "4.1": 110, "4.3": 60, "4.4": 20, "6.2a": 60,
+       "6.2b": 80, "1.3": 100}
+MISSED = {"1.2": 90, "2.1": 30, "2.2": 30, "2.3": 40, "3.1": 90, "4.1": 120, "4.3": 40, "4.4": 30, "6.2a": 40,
+          "6.2b": 70, "1.3": 90}
+
+
+def test_league_ranks_only_comparable_areas_says_ties_and_a_flat_smoothing():
+    from gender_metrics.present.views import league_view
+
+    def area(unit, n_met, n_missed, deaths):
+        ids = list(MET)
+        rows = [(unit, i, 2020, np.nan, np.nan, float(MET[i])) for i in ids[:n_met]]
+        rows += [(unit, i, 2020, np.nan, np.nan, float(MISSED[i])) for i in ids[n_met:n_met + n_missed]]
+        return rows + [(unit, "4.2", 2020, deaths, 10000, np.nan)]     # 40 or 60 per 100,000: 12 assessed
+    rows = area("439", 9, 2, 4) + area("440", 9, 2, 4) + area("441", 5, 6, 6) + area("442", 1, 0, None)[:1]
+    o = obs(rows)
+    lt = gm.league_table(gm.progress(o), o).set_index("unit")
+    assert lt.loc["439", "expected"] == 19 and lt.loc["439", "assessed"] == 12 and lt.loc["439", "achieved"] == 10
+    # 1 of 1 achieved is 100%, but 1 of 19 expected indicators is no basis to rank it with 12 of 19
+    assert lt.loc["442", "share_achieved"] == 1.0 and not lt.loc["442", "ranked"] and np.isnan(lt.loc["442", "rank"])
+    assert lt.loc["439", "rank"] == lt.loc["440", "rank"] == 1 and lt.loc["439", "tied"] and lt.loc["440", "tied"]
+    assert lt.loc["441", "rank"] == 3 and not lt.loc["441", "tied"]                  # 1, 1, 3
+    # 4, 4, 6 deaths in 10,000 births each: by hand s² = 1.19e-8 - m/n̄ (4.67e-8) < 0, clipped to 0
+    assert lt.eb_flat.all() and lt.loc[["439", "440", "441"], "mmr_eb"].round(6).nunique() == 1
+    v = league_view(lt.reset_index(), gm.load_reference(), "vi").set_index("unit")
+    assert v.loc["Huyện Hương Sơn", "rank"] == "1 (đồng hạng)"
+    assert v.loc["Huyện Vũ Quang", "rank"] == "3"
+    assert v.loc["Huyện Nghi Xuân", "rank"] == "không xếp hạng (1/19 chỉ tiêu)"
+    assert set(v.eb) == {"–"}     # the smoothed rate is not printed thirteen times over

@@ -183,3 +183,142 @@ def test_index_links_the_packet_and_missing_data_is_explained(processed, tmp_pat
     for cmd in (["run"], ["progress"], ["packet", "--out", str(tmp_path / "p.xlsx")]):
         r = subprocess.run([*exe, *cmd, "--processed", str(tmp_path / "none")], capture_output=True, text=True)
         assert r.returncode == 2 and "hãy chạy `gender-metrics ingest --processed" in r.stderr, (cmd, r.stderr)
+
+
+STATUS_WORD = {"achieved": "Đạt", "not_achieved": "Chưa đạt"}
+
+
+def _certainty_words(r) -> str:
+    if r.certainty == "uncertain":
+        return "chênh lệch trong phạm vi dao động ngẫu nhiên"
+    return f"số liệu nhỏ: {int(r.events)} ca"
+
+
+def _qualified(processed, unit):
+    """The unit's verdicts the statistics qualify, computed here from the observations (not the report)."""
+    from gender_metrics.core.progress import plain
+
+    p = plain(gm.progress(gm.load_observations(processed)))
+    p = p[(p.unit == unit) & (p.breakdown == "")]
+    return p, p[p.status.isin(list(STATUS_WORD)) & p.certainty.isin(["uncertain", "small_numbers"])]
+
+
+def test_district_report_says_both_layers_of_every_verdict(district_html, processed):
+    p, q = _qualified(processed, "439")
+    assert len(q) >= 3, "the sample's district should have uncertain verdicts to show"
+    table = district_html.split("<table class='gmt'>")[1]          # the results table comes first
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"<tr><td>([0-9a-z.]+)</td>.*?</tr>", table, re.S)}
+    for r in q.itertuples():
+        cells = re.findall(r"<td(?: class='([^']*)')?>(.*?)</td>", rows[r.indicator], re.S)
+        # id, name, unit, baseline, then target, result, verdict per milestone
+        cls, text = cells[4 + 3 * [2015, 2020].index(int(r.milestone)) + 2]
+        assert cls == f"st-{r.status}" and text.startswith(STATUS_WORD[r.status] + "<br>"), (r.indicator, text)
+        assert _certainty_words(r) in text, (r.indicator, r.milestone, text)
+    # the sentences: the verdict, then what the statistics say of it
+    final = q[q.milestone == 2020]
+    if (final.certainty == "small_numbers").any():
+        r = final[final.certainty == "small_numbers"].iloc[0]
+        assert f"số liệu nhỏ ({int(r.events)} ca), chưa đủ tin cậy để so sánh." in district_html
+    if (final.certainty == "uncertain").any():
+        assert "; chênh lệch so với mục tiêu nằm trong phạm vi dao động ngẫu nhiên (khoảng tin cậy 95% từ" in district_html
+    # the summary counts verdicts and says how many are uncertain
+    for m in (2015, 2020):
+        g = p[(p.milestone == m) & (p.status != "not_collected")]
+        n = g.status.value_counts()
+        line = (f"Năm {m}: {n.get('achieved', 0)} chỉ tiêu đạt, {n.get('not_achieved', 0)} chưa đạt, "
+                f"{n.get('incomplete', 0)} chưa đủ số liệu tổng hợp, {n.get('no_data', 0)} không có số liệu "
+                f"(trên {len(g)} chỉ tiêu được đánh giá); trong đó "
+                f"{int(g.certainty.isin(['uncertain', 'small_numbers']).sum())} kết luận chưa chắc chắn")
+        assert line in district_html
+    assert "chưa đủ cơ sở kết luận" not in district_html    # the statistics never replace the verdict
+
+
+def test_a_province_missing_a_district_says_how_many_reported(raw_dir, tmp_path):
+    import shutil
+
+    from gender_metrics.core.progress import plain
+    from gender_metrics.ingest import ingest
+
+    raw = tmp_path / "raw"
+    shutil.copytree(raw_dir, raw)
+    (raw / "vu-quang.xlsx").unlink()    # a district that sent nothing
+    (raw / "so-y-te.xlsx").unlink()     # and no figure of the Department of Health: 4.x are district sums
+    ingest(raw, tmp_path / "p")
+    p = plain(gm.progress(gm.load_observations(tmp_path / "p")))
+    p = p[p.unit == "42"]
+    inc = p[p.status == "incomplete"]
+    assert set(inc.indicator) >= {"4.1", "4.2", "4.3", "4.4"} and set(inc.units_expected) == {13}
+    assert inc.units_reported.max() == 12
+    table = gm.UnitReport("42", "vi", tmp_path / "p").results_table().data
+    for n, k in inc.units_reported.astype(int).value_counts().items():
+        assert table.count(f"Chưa đủ số liệu tổng hợp ({n}/13 huyện)") == k
+    # where a department's own figure is the province's, the sum of the districts stands beside it
+    dep = p[(p.basis == "department") & p.units_reported.notna() & p.value_districts.notna()]
+    assert len(dep)
+    for r in dep.itertuples():
+        owner = gm.load_reference().units.owner[r.indicator]
+        assert f"số liệu của {gm.unit_label(owner)}; tổng hợp từ {int(r.units_reported)}/13 huyện:" in table
+
+
+def test_reports_state_the_deadline_rule(processed):
+    r = gm.UnitReport("42", "vi", processed)
+    assert "Hạn gửi báo cáo: trước ngày 23/04/2021 (báo cáo ghi ngày 23/04/2021 trở đi là gửi chậm)." in \
+        r.submissions_table().data
+    ref = gm.load_reference()
+    import datetime as dt
+
+    assert not ref.review.on_time(dt.date(2021, 4, 23)) and ref.review.on_time(dt.date(2021, 4, 22))
+
+
+def test_methods_note_names_the_complete_counts_and_why(processed):
+    import yaml
+
+    cat = yaml.safe_load((ROOT / "gender_metrics" / "reviews" / "catalogue" / "indicators_2011_2020.yaml")
+                         .read_text(encoding="utf-8"))
+    entries = cat["indicators"] if isinstance(cat, dict) else cat
+    exact = [e["id"] for e in entries if e.get("interval") == "none" and e.get("kind") == "share"]
+    assert {"1.1a", "1.1b", "1.2"} <= set(exact)                      # seats and bodies
+    text = gm.UnitReport("42", "vi", processed).method().data
+    assert f"({', '.join(exact)})" in text and "không tính khoảng tin cậy" in text
+    # administrative complete counts keep their interval, and the note says why
+    assert "tuy cũng được đếm đầy đủ" in text and "nên vẫn tính khoảng tin cậy" in text
+
+
+def test_heat_map_says_both_layers(processed):
+    from gender_metrics.core.progress import plain
+
+    p = plain(gm.progress(gm.load_observations(processed)))
+    fig = gm.UnitReport("42", "vi", processed).status_heatmap().figure()
+    (hm,) = fig.data
+    words = {"achieved": "Đạt", "not_achieved": "Chưa đạt"}
+    rows = list(hm.y)
+    checked = unsure_seen = 0
+    for r in p[(p.level == "district") & (p.milestone == 2020) & (p.breakdown == "")
+               & p.status.isin(list(words))].itertuples():
+        i, j = rows.index(gm.unit_label(r.unit)), list(hm.x).index(r.indicator)
+        hover = hm.text[i][j] if hm.text is not None else hm.customdata[i][j]
+        unsure = r.certainty in ("uncertain", "small_numbers")
+        assert hover == words[r.status] + (", chưa chắc chắn" if unsure else ""), (r.unit, r.indicator, hover)
+        checked, unsure_seen = checked + 1, unsure_seen + unsure
+    assert checked > 100 and unsure_seen > 5
+
+
+@pytest.mark.parametrize("lang,small,away_words", [
+    ("vi", "số liệu nhỏ: bình quân dưới 20 ca mỗi năm", "đi ngược mục tiêu"),
+    ("en", "small numbers: fewer than 20 cases a year on average", "moving away"),
+])
+def test_feasibility_caveats_sit_beside_their_verdict(processed, lang, small, away_words):
+    f = gm.feasibility(gm.load_observations(processed))
+    f = f[f.unit == "42"]
+    table = gm.UnitReport("42", lang, processed).feasibility_table().data
+    rows = {}
+    for m in re.finditer(r"<tr><td>([0-9a-z.]+)</td><td>[^<]*</td><td>(\d{4})</td>.*?</tr>", table, re.S):
+        rows.setdefault((m.group(1), int(m.group(2))), m.group(0))
+    for r in f.itertuples():
+        html = rows[(r.indicator, int(r.year))]
+        verdict = re.search(r"<td class='st-[a-z_]+'>(.*?)</td>", html, re.S).group(1)
+        codes = set(str(r.caveats or "").split(";")) - {""}
+        assert ("small" in codes) == (small in verdict), (r.indicator, r.year, verdict)
+        assert ("away" in codes) == (away_words in html)
+        said = codes - {"no_history", "no_obs", "chow"}   # the verdict itself says these, or they are method detail
+        assert verdict.count("class='small certainty'") == len(said)   # every caveat, in words

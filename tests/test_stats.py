@@ -39,13 +39,13 @@ def test_mmr_worked_check_methods_md():
     assert 3 / 2000 * 100000 == pytest.approx(150)
     assert float(low) == pytest.approx(31, abs=0.5)
     assert float(high) == pytest.approx(438, abs=0.5)
-    # Target 52 (ceiling) lies inside the interval: the verdict cannot be supported.
+    # Target 52 (ceiling) lies inside the interval: 150 is "not achieved", but not beyond chance.
     assert float(low) < 52 < float(high)
 
 
 def test_srb_worked_check_methods_md():
     # METHODS.md §4: 530 boys / 470 girls -> SRB 112.8, 95% CI about [99.6, 127.7],
-    # inconclusive against a ceiling of 109.
+    # against a ceiling of 109: not achieved, uncertain.
     # Hand: p = 0.53, n = 1000, z^2 = 3.841459
     #   centre = (0.53 + 0.0019207) / 1.0038415 = 0.529885
     #   half   = 1.959964/1.0038415 * sqrt(0.53*0.47/1000 + 3.841459/4e6) = 0.030875
@@ -57,7 +57,7 @@ def test_srb_worked_check_methods_md():
     ceiling = 109
     exceeded = float(low) > ceiling
     met = float(high) <= ceiling
-    assert not exceeded and not met  # -> inconclusive
+    assert not exceeded and not met  # the interval spans 109 -> certainty "uncertain"
 
 
 def test_srb_natural_range_at_1000_births():
@@ -439,3 +439,16 @@ def test_modified_zscore_missing_group_key_gives_nan():
     z = modified_zscore([1, 2, 3], [np.nan, "a", "a"])
     assert np.isnan(z[0])
     np.testing.assert_allclose(z[1:], [0.6745, 0.6745], rtol=1e-12)
+
+
+def test_change_pvalue_by_hand():
+    from gender_metrics.core import stats
+
+    # shares 300/1000 -> 250/1000: pooled 0.275, se 0.019970, z = -2.5038, p = 2 * Phi(-2.5038) = 0.01229
+    # SRB 210/190 -> 220/187: z = ln(117.647/110.526) / sqrt(1/210 + 1/190 + 1/220 + 1/187) = 0.4425, p = 0.658
+    # rates 20/10000 -> 40/10000: z = ln 2 / sqrt(1/20 + 1/40) = 2.531, p = 0.01137
+    # complete counts: any difference is real (p 0), none is none (p 1)
+    pv = stats.change_pvalue(["wilson", "srb", "poisson", "none", "none"], [300, 210, 20, 5, 5],
+                             [1000, 190, 10000, 10, 10], [250, 220, 40, 6, 5], [1000, 187, 10000, 10, 10])
+    assert pv == pytest.approx([0.01229, 0.658, 0.01137, 0.0, 1.0], abs=5e-4)
+    assert np.isnan(stats.change_pvalue(["wilson"], [np.nan], [10], [3], [10])).all()

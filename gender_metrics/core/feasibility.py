@@ -68,7 +68,8 @@ import pandas as pd
 from scipy import special as _sp
 
 from ..reference import Reference
-from .progress import _province, prepare
+from . import stats
+from .progress import SMALL_NUMBERS, _province, prepare, qualify
 from .rules import DOWN as _DOWN
 from .rules import UP as _UP
 from .rules import meets
@@ -90,12 +91,13 @@ MIN_POINTS = 3
 SHARE_LOW, SHARE_HIGH = 0.5, 99.5
 CONTINUITY = 0.5            # events added to a zero count before the log
 
-VERDICTS = ("already_met", "on_track", "needs_acceleration", "unlikely", "insufficient_data",
+VERDICTS = ("already_met", "on_track", "needs_acceleration", "unlikely", "too_uncertain", "insufficient_data",
             "no_history")
+WIDE_SHARE = 0.5            # a prediction interval wider than this share of the scale: too uncertain
 FEASIBILITY_COLUMNS = [
     "unit", "indicator", "year", "target_op", "target", "national_target", "last_value", "last_year",
     "n_points", "slope", "projected", "pi_low", "pi_high", "p_met", "k", "verdict", "reachable",
-    "below_national", "break_year", "chow_p", "note",
+    "below_national", "weaker_than_earlier", "break_year", "chow_p", "caveats", "note",
 ]
 
 
@@ -191,7 +193,9 @@ def assess_series(series: pd.DataFrame, rows: pd.DataFrame, breaks: pd.Series | 
 
     Returns ``rows`` (same order and index) with: last_value, last_year, n_points, slope,
     projected, pi_low, pi_high, p_met, k, reachable, met_now, break_year, chow_p, chow_missing,
-    clipped (a share value outside [0.5, 99.5]% in the series), target_clipped. No verdict here
+    clipped (a share value outside [0.5, 99.5]% in the series), target_clipped, and from the
+    optional point columns ``low``, ``high``, ``events`` (the 95% interval and events of each
+    value): last_low, last_high, last_events and mean_events (per fitted year). No verdict here
     (see :func:`feasibility`).
     """
     s = series.copy()
@@ -199,6 +203,9 @@ def assess_series(series: pd.DataFrame, rows: pd.DataFrame, breaks: pd.Series | 
         s["weight"] = np.nan
     if "raw" not in s:
         s["raw"] = s["value"]
+    for c in ("low", "high", "events"):
+        if c not in s:
+            s[c] = np.nan
     s = s[np.isfinite(s["value"].to_numpy(dtype=float))]
     s = s.sort_values(["key", "year"], kind="stable")
     codes, uniq = pd.factorize(s["key"], sort=False)
@@ -211,6 +218,7 @@ def assess_series(series: pd.DataFrame, rows: pd.DataFrame, breaks: pd.Series | 
     codes, year, val, y, share_s = codes[ok_y], year[ok_y], val[ok_y], y[ok_y], share_s[ok_y]
     wt = s["weight"].to_numpy(dtype=float)[ok_y]
     raw = s["raw"].to_numpy(dtype=float)[ok_y]
+    p_low, p_high, p_events = (s[c].to_numpy(dtype=float)[ok_y] for c in ("low", "high", "events"))
     clipped_pt = share_s & ((val < SHARE_LOW) | (val > SHARE_HIGH))
 
     # break years per point: fit on years >= break
@@ -260,6 +268,12 @@ def assess_series(series: pd.DataFrame, rows: pd.DataFrame, breaks: pd.Series | 
     last_val[codes[last]] = raw[last]
     last_year[codes[last]] = year[last]
     last_y[codes[last]] = y[last]
+    last_low, last_high, last_events = (np.full(G, np.nan) for _ in range(3))
+    last_low[codes[last]], last_high[codes[last]], last_events[codes[last]] = p_low[last], p_high[last], p_events[last]
+    has_e = np.isfinite(p_events) & in_fit
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_events = (np.bincount(codes[has_e], p_events[has_e], minlength=G)
+                       / np.bincount(codes[has_e], minlength=G))
     clipped = np.bincount(codes, clipped_pt, minlength=G) > 0
 
     # rows
@@ -319,6 +333,8 @@ def assess_series(series: pd.DataFrame, rows: pd.DataFrame, breaks: pd.Series | 
     r["chow_missing"] = take(chow_missing, False).astype(bool)
     r["clipped"] = take(clipped, False).astype(bool)
     r["target_clipped"] = tv_clipped
+    r["last_low"], r["last_high"], r["last_events"] = take(last_low), take(last_high), take(last_events)
+    r["mean_events"] = take(mean_events)
     return r
 
 
@@ -328,7 +344,7 @@ def assess_series(series: pd.DataFrame, rows: pd.DataFrame, breaks: pd.Series | 
 def _history(observations: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     """Headline observations of the judged strategy for every unit, the province from its areas."""
     prepared = prepare(observations, ref)
-    df = prepared[prepared.unit != ref.province]
+    df = prepared[prepared.unit != ref.province].assign(complete=True)
     tree = prepared[prepared.unit.isin(set(ref.units.table.code))]
     if len(tree):
         prov = _province(tree, ref)
@@ -355,7 +371,7 @@ def _join(*parts: pd.Series) -> pd.Series:
 
 def _notes(u: pd.DataFrame, ref: Reference) -> pd.Series:
     """The note of each distinct combination of note inputs (see the end of :func:`feasibility`)."""
-    hist, last = ref.review.strategy, ref.review.fit_last
+    hist, first, last = ref.review.strategy, ref.review.fit_first, ref.review.fit_last
     def frag(mask, text) -> pd.Series:
         text = text if isinstance(text, pd.Series) else pd.Series(text, index=u.index)
         return text.where(pd.Series(np.asarray(mask, dtype=bool), index=u.index), "").astype(str)
@@ -374,10 +390,38 @@ def _notes(u: pd.DataFrame, ref: Reference) -> pd.Series:
              "(continuity correction) before the log"),
         frag(u.n_dropped > 0, u.n_dropped.astype(str) + " non-positive value(s) left out of the log fit"),
         frag(u.n_late > 0, u.n_late.astype(str) + f" observation(s) after {last} not used"),
+        frag(u.n_early > 0, u.n_early.astype(str) + f" observation(s) before {first} shown, not fitted"),
+        frag(u.n_partial > 0, u.n_partial.astype(str) + " year(s) with a sum of only some areas not used"),
         frag(u.away, f"the {hist} trend moves away from the target"),
-        frag(u.noisy, "too noisy to judge: the 95% prediction interval is wider than twice the "
-                      "distance from the projection to the target"),
+        frag(u.small, "too uncertain to project: fewer than 20 events a year on average"),
+        frag(u.wide, "too uncertain to project: the 95% prediction interval is wider than half the scale"),
+        frag(u.unsure_met, "the last value meets the target, but not beyond chance"),
+        frag(u.floored, "the projection is bounded at the natural level"),
+        frag(u.term, "a term-based indicator: elections, not a yearly trend, move it; no projection"),
     )
+
+
+CAVEATS = ("no_history", "no_obs", "insufficient", "already", "brk", "chow", "clipped", "tclip", "n_fixed",
+           "n_dropped", "n_late", "n_early", "n_partial", "away", "small", "wide", "unsure_met", "floored", "term")
+
+
+def _caveats(u: pd.DataFrame) -> pd.Series:
+    """The caveats of each distinct combination as codes ("brk:2016;n_late:1;away"): the words are
+    made when presenting, in the report's language."""
+    def code(name):
+        col = u[name]
+        if name in ("n_fixed", "n_dropped", "n_late", "n_early", "n_partial"):
+            return pd.Series(np.where(col > 0, name + ":" + col.astype(str), ""), index=u.index)
+        if name == "brk":
+            return pd.Series(np.where(col, "brk:" + u.by.astype(str), ""), index=u.index)
+        if name == "insufficient":
+            return pd.Series(np.where(col, "insufficient:" + u.n_points.astype(str), ""), index=u.index)
+        return pd.Series(np.where(col, name, ""), index=u.index)
+    out = code(CAVEATS[0])
+    for name in CAVEATS[1:]:
+        p = code(name)
+        out = out.where(~((out != "") & (p != "")), out + ";") + p
+    return out
 
 
 def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFrame | None = None, *,
@@ -418,7 +462,11 @@ def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFram
     hist = _history(observations, ref).rename(columns={"indicator": "predecessor"})
     links = ind.predecessor.dropna().rename_axis("indicator").reset_index()
     s = hist.merge(links, on="predecessor", how="inner")
+    # the review's own trend window: earlier years are shown, never fitted; later ones are not used;
+    # a province sum that lacks some of its areas is no point of the province's trend
     late = s.year > ref.review.fit_last
+    early = s.year < ref.review.fit_first
+    partial = ~s.complete.astype(bool)
     s["share"] = _lookup(s.indicator, ind.kind.eq("share"), False).astype(bool)
     factor = pd.Series(_lookup(s.predecessor, ind_hist.factor.astype(float), np.nan).astype(float),
                        index=s.index)
@@ -429,16 +477,28 @@ def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFram
     dropped = nonpos & ~fix
     s["weight"] = np.where(weighted & s.numerator.notna() & (s.denominator > 0), s.denominator,
                            np.nan)
+    # each value's 95% interval and events, to say how sure "already met" is and whether a series
+    # is one of small numbers
+    method = _lookup(s.predecessor, ind_hist.interval, "none").astype(object)
+    num, den = s.numerator.to_numpy(float), s.denominator.to_numpy(float)
+    s["low"], s["high"] = stats.value_interval(np.where(np.isfinite(num) & np.isfinite(den), method, "none"),
+                                               num, den, factor.to_numpy(float))
+    s["events"] = np.where(np.isin(method, ["poisson", "wilson", "srb"]),
+                           np.where(method == "srb", np.fmin(num, den), num), np.nan)
+    s["method"] = method
     s["late"], s["zero_fixed"], s["dropped"] = late, fix, dropped
     key_cols = ["unit", "indicator"]
     s["key"] = s.groupby(key_cols, sort=False).ngroup()
-    used = s[~late & ~dropped]
+    used = s[~late & ~dropped & ~early & ~partial]
     g = used.key.to_numpy()
     n_series = int(s.key.max()) + 1 if len(s) else 0
     per = s.drop_duplicates("key")[["key", *key_cols]].sort_values("key").reset_index(drop=True)
     per["n_late"] = np.bincount(s.key, late, minlength=n_series).astype(int)
     per["n_fixed"] = np.bincount(s.key, fix, minlength=n_series).astype(int)
     per["n_dropped"] = np.bincount(s.key, dropped, minlength=n_series).astype(int)
+    per["n_early"] = np.bincount(s.key, early, minlength=n_series).astype(int)
+    per["n_partial"] = np.bincount(s.key, partial, minlength=n_series).astype(int)
+    per["method"] = s.drop_duplicates("key").sort_values("key").method.to_numpy()
     n_used = np.bincount(g, minlength=n_series)
     n_w = np.bincount(g, used.weight.notna().to_numpy(), minlength=n_series)
     per["weighted"] = (n_used > 0) & (n_w == n_used)
@@ -464,7 +524,8 @@ def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFram
 
     ser = pd.DataFrame({"key": g, "year": used.year.to_numpy(), "value": used.value.to_numpy(),
                         "raw": used.raw.to_numpy(), "share": used.share.to_numpy(),
-                        "weight": used.weight.to_numpy()})
+                        "weight": used.weight.to_numpy(), "low": used.low.to_numpy(),
+                        "high": used.high.to_numpy(), "events": used.events.to_numpy()})
     rr = pd.DataFrame({"key": rows.key.to_numpy(), "T": rows.year.to_numpy(),
                        "op": rows.target_op.to_numpy(), "target": rows.target.to_numpy(),
                        "share": rows.share.to_numpy()})
@@ -473,32 +534,61 @@ def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFram
     out = pd.concat([rows, res.drop(columns=["key", "T", "op", "target", "share"])], axis=1)
     out = out.merge(per.drop(columns=key_cols), on="key", how="left")
 
-    # ---- verdicts
+    # ---- verdicts (METHODS.md §5)
     p = out.p_met.to_numpy(dtype=float)
     n = out.n_points.to_numpy()
     has_obs = out.last_value.notna().to_numpy()
+    opv = out.target_op.to_numpy(dtype=object)
+    tv = out.target.to_numpy(dtype=float)
+    # "already met" needs a met value that the statistics do not doubt (firm, or an exact count)
+    sure_now = np.isin(qualify(out.last_value, opv, tv, np.nan, out.last_low, out.last_high,
+                               out.method.fillna("none"), out.last_events), ["firm", "exact"])
+    met_now = out.met_now.to_numpy(dtype=bool)
+    by_term = [i for i, e in ind_hist.election_years.items() if e is not None and len(e)]   # elected bodies
+    term = out.predecessor.isin(by_term).to_numpy(bool)
+    # too uncertain to project: a series of small numbers, or a 95% prediction interval wider than
+    # half the scale (0-100 for shares; else the target or the last value, whichever is larger)
+    scale = np.where(out.share.to_numpy(bool), 100.0, np.fmax(np.abs(tv), np.abs(out.last_value.to_numpy(float))))
+    width = (out.pi_high - out.pi_low).to_numpy(float)
+    small = stats.unstable(out.mean_events, SMALL_NUMBERS)   # fewer than 20 events a year on average
+    wide = width > WIDE_SHARE * scale
+    enough = n >= MIN_POINTS
     verdict = np.select(
-        [~out.has_pred.to_numpy(dtype=bool), ~has_obs, out.met_now.to_numpy(dtype=bool),
-         (n < MIN_POINTS) | ~np.isfinite(p), p >= ON_TRACK_P, p >= UNLIKELY_P],
-        ["no_history", "insufficient_data", "already_met", "insufficient_data", "on_track",
+        [~out.has_pred.to_numpy(dtype=bool), ~has_obs | term, met_now & sure_now, ~enough | ~np.isfinite(p),
+         small | wide, p >= ON_TRACK_P, p >= UNLIKELY_P],
+        ["no_history", "insufficient_data", "already_met", "insufficient_data", "too_uncertain", "on_track",
          "needs_acceleration"], default="unlikely")
     out["verdict"] = verdict
+    # no projection where there is none to show (too few points, too uncertain, no history)
+    none = np.isin(verdict, ["no_history", "insufficient_data", "too_uncertain"])
+    for c in ("projected", "pi_low", "pi_high", "p_met", "k", "reachable"):
+        out[c] = out[c].where(~none)
+    # a bounded scale: a sex ratio at birth is never projected below the natural level (catalogue ``floor``)
+    floor = out.indicator.map(ind.floor).astype(float).to_numpy() if "floor" in ind else np.full(len(out), np.nan)
+    floored = np.isfinite(floor) & (out.pi_low.to_numpy(float) < floor)
+    for c in ("projected", "pi_low", "pi_high", "reachable"):
+        out[c] = np.where(np.isfinite(floor), np.fmax(out[c].to_numpy(float), floor), out[c].to_numpy(float))
+        out[c] = out[c].where(~none)
+    away = ~none & (verdict != "already_met") & (out.k < 0).to_numpy()
     nat = out.national_target.to_numpy(dtype=float)
-    tv = out.target.to_numpy(dtype=float)
-    opv = out.target_op.to_numpy(dtype=object)
     with np.errstate(invalid="ignore"):
         out["below_national"] = np.where(np.isin(opv, _UP), tv < nat,
                                          np.where(np.isin(opv, _DOWN), tv > nat, False))
     out["below_national"] = out.below_national & np.isfinite(nat)
+    # a proposal for the horizon weaker than the same unit's proposal for an earlier year
+    if targets is not None:
+        first = out.groupby(["unit", "indicator"]).target.transform("first")
+        with np.errstate(invalid="ignore"):
+            out["weaker_than_earlier"] = np.where(np.isin(opv, _UP), tv < first,
+                                                  np.where(np.isin(opv, _DOWN), tv > first, False))
+    else:
+        out["weaker_than_earlier"] = False
 
     # ---- notes: built once per distinct combination of what they say (a few hundred), then spread
-    judged = np.isin(verdict, ["on_track", "needs_acceleration", "unlikely"])
-    width = out.pi_high - out.pi_low
-    noisy = judged & (width > 2.0 * (out.projected - out.target).abs()).to_numpy()
     has_pred = out.has_pred.to_numpy(bool)
     brk = has_pred & out.break_year.notna().to_numpy()
     already = verdict == "already_met"
-    insufficient = (verdict == "insufficient_data") & has_obs
+    insufficient = (verdict == "insufficient_data") & has_obs & ~term  # a term-based series says why itself
     tclip = has_pred & has_obs & out.target_clipped.to_numpy(bool)
     nf = pd.DataFrame({
         "no_history": verdict == "no_history",
@@ -518,12 +608,19 @@ def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFram
         "n_fixed": out.n_fixed.fillna(0).astype(int).to_numpy(),
         "n_dropped": out.n_dropped.fillna(0).astype(int).to_numpy(),
         "n_late": out.n_late.fillna(0).astype(int).to_numpy(),
-        "away": judged & (out.k < 0).to_numpy(),
-        "noisy": noisy,
+        "n_early": out.n_early.fillna(0).astype(int).to_numpy(),
+        "n_partial": out.n_partial.fillna(0).astype(int).to_numpy(),
+        "away": away,
+        "small": (verdict == "too_uncertain") & small,
+        "wide": (verdict == "too_uncertain") & ~small & wide,
+        "unsure_met": met_now & ~sure_now & has_obs,
+        "floored": ~none & floored,
+        "term": has_pred & term,
     })
     codes = nf.groupby(list(nf.columns), sort=False).ngroup().to_numpy()  # numbered in order of first appearance
     uniq = nf.drop_duplicates().reset_index(drop=True)
     out["note"] = _notes(uniq, ref).to_numpy(dtype=object)[codes]
+    out["caveats"] = _caveats(uniq).to_numpy(dtype=object)[codes]
 
     out["last_year"] = out.last_year.astype("Int64")
     out["break_year"] = out.break_year.astype("Int64")

@@ -18,9 +18,12 @@ import pandas as pd
 
 from ..i18n import fmt_number, fmt_target, fmt_value, t
 from ..reference import Reference, fold
+from . import stats
+from .rules import DOWN
 
 TERM_YEARS = 5
 TOP_IMPROVEMENTS = 3
+CHANGE_ALPHA = 0.05       # a change between two milestones is asserted only when its test says so
 LESSON_SIMILARITY = 0.8   # difflib ratio on folded text above which two lessons count as one
 
 
@@ -67,8 +70,26 @@ def _info(ref: Reference, indicator: str) -> SimpleNamespace:
     return SimpleNamespace(**d, **{"name": {"vi": d["name_vi"], "en": d["name_en"]}})
 
 
+def qualifier(row, ref: Reference, lang: str = "vi") -> str:
+    """What the statistics say of a verdict, in words: "" (firm, exact), or the reason it could
+    flip by chance (METHODS.md §2): an interval across the target, or small numbers."""
+    info = ref.info[row.indicator]
+    if row.certainty == "uncertain":
+        return t("qualifier_uncertain", lang, low=fmt_value(row.ci_low, info["unit"], lang),
+                 high=fmt_value(row.ci_high, info["unit"], lang))
+    if row.certainty == "small_numbers":
+        return t("qualifier_small", lang, counts=_counts(row, "small_count_" + info["interval"], lang))
+    return ""
+
+
+def _counts(row, key: str, lang: str) -> str:
+    num, den = (fmt_number(x, 0, lang) for x in (row.numerator, row.denominator))
+    return t(key, lang, num=num, den=den, events=fmt_number(row.events, 0, lang))
+
+
 def result_sentence(row, ref: Reference, lang: str = "vi") -> str:
-    """One sentence for one progress row (an indicator at a milestone), by its status."""
+    """One sentence for one progress row (an indicator at a milestone): the official verdict on the
+    reported value, then what the statistics say of it."""
     info = _info(ref, row.indicator)
     name = _short_name(info.name[lang])
     if getattr(row, "breakdown", ""):
@@ -84,17 +105,15 @@ def result_sentence(row, ref: Reference, lang: str = "vi") -> str:
         name, period = name + ",", period + ","
     kw = {"name": name, "period": period, "value": fmt_value(row.value, unit, lang),
           "target": fmt_target(row.target_op, row.target, row.target_high, unit, lang)}
-    if row.status == "achieved":
-        return t("sentence_achieved", lang, **kw)
-    if row.status == "not_achieved":
-        return t("sentence_not_achieved", lang, **kw)
-    counts = ""
-    if pd.notna(row.numerator) and pd.notna(row.denominator):
-        key = "sentence_counts_srb" if info.interval == "srb" else "sentence_counts"
-        counts = t(key, lang, num=fmt_number(row.numerator, 0, lang), den=fmt_number(row.denominator, 0, lang))
-    why = t("inconclusive_small" if bool(getattr(row, "unstable", False)) else "inconclusive_straddles", lang)
-    return t("sentence_inconclusive", lang, counts=counts, low=fmt_value(row.ci_low, unit, lang),
-             high=fmt_value(row.ci_high, unit, lang), why=why, **kw)
+    if row.status == "incomplete":
+        return ref.text("sentence_incomplete", lang, reported=int(row.units_reported), expected=int(row.units_expected),
+                        **kw)
+    counts = ""  # the parts, where they are what makes the verdict uncertain (small numbers say them)
+    if row.certainty == "uncertain" and pd.notna(row.numerator) and pd.notna(row.denominator):
+        counts = _counts(row, "sentence_counts_srb" if info.interval == "srb" else "sentence_counts", lang)
+    verb = t("verb_down" if row.target_op in DOWN else "verb_up", lang)  # a ceiling "is", a goal is "reached"
+    key = "sentence_achieved" if row.status == "achieved" else "sentence_not_achieved"
+    return t(key, lang, counts=counts, verb=verb, qualifier=qualifier(row, ref, lang), **kw)
 
 
 def improvement_sentence(row, ref: Reference, lang: str = "vi") -> str:
@@ -120,7 +139,7 @@ def assess(prog: pd.DataFrame, ref: Reference, lang: str = "vi") -> tuple[list[s
            and r.pace != "target_met" and pd.notna(r.progress_ratio) and r.progress_ratio > 0]
     imp.sort(key=lambda r: -r.progress_ratio)  # stable: ties keep the table's order
     improvements = [improvement_sentence(r, ref, lang) for r in imp[:TOP_IMPROVEMENTS]]
-    order = {"not_achieved": 0, "inconclusive": 1, "no_data": 2}
+    order = {"not_achieved": 0, "incomplete": 1, "no_data": 2}
     short = [r for r in p if r.status in order]
     gap = {id(r): _gap(r.value, r.target_op, r.target, r.target_high) if pd.notna(r.value) else np.inf for r in short}
     short.sort(key=lambda r: (order[r.status], -gap[id(r)]))
@@ -132,23 +151,29 @@ def assess(prog: pd.DataFrame, ref: Reference, lang: str = "vi") -> tuple[list[s
 
 def computed_causes(prog: pd.DataFrame, ref: Reference, lang: str = "vi") -> list[str]:
     """Causes the data itself shows: no data reported, small numbers, a regression since the milestone
-    before the final one."""
+    before the final one, asserted only where a two-sample test finds the change (METHODS.md §4:
+    difference of proportions or of log rates, 5%; a complete count's change is exact)."""
     final, previous = ref.review.final, ref.review.previous
     p = [r for r in _rows(prog) if r.status != "not_collected"]
     out = []
     nodata = sorted({r.indicator for r in p if r.milestone == final and r.status == "no_data"})
     if nodata:
         out.append(ref.text("cause_no_data", lang, n=len(nodata), ids=", ".join(nodata)))
-    small = sorted({r.indicator for r in p if r.status == "inconclusive" and bool(r.unstable)})
+    small = sorted({r.indicator for r in p if r.certainty == "small_numbers"})
     if small:
         out.append(t("cause_small_numbers", lang, ids=", ".join(small)))
     if previous is not None:
-        at = {(r.indicator, r.breakdown, r.milestone): r.value for r in p if pd.notna(r.value)}
+        at = {(r.indicator, r.breakdown, r.milestone): r for r in p if pd.notna(r.value)}
         up = ref.judged.direction.isin(["increase", "band"]).to_dict()
-        worse = {i for (i, b, m), v in at.items() if m == final and (i, b, previous) in at
-                 and (v < at[(i, b, previous)] if up[i] else v > at[(i, b, previous)])}
-        if worse:
-            out.append(ref.text("cause_regression", lang, ids=", ".join(sorted(worse))))
+        pairs = [(at[(i, b, previous)], r) for (i, b, m), r in at.items() if m == final and (i, b, previous) in at]
+        pairs = [(a, b) for a, b in pairs if (b.value < a.value if up[b.indicator] else b.value > a.value)]
+        if pairs:
+            method = [ref.info[b.indicator]["interval"] for _, b in pairs]
+            pv = stats.change_pvalue(method, [a.numerator for a, _ in pairs], [a.denominator for a, _ in pairs],
+                                     [b.numerator for _, b in pairs], [b.denominator for _, b in pairs])
+            worse = sorted({b.indicator for (_, b), q in zip(pairs, pv, strict=True) if q < CHANGE_ALPHA})
+            if worse:
+                out.append(ref.text("cause_regression", lang, ids=", ".join(worse)))
     return out
 
 

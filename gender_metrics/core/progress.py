@@ -8,8 +8,11 @@ Pure functions over DataFrames (no file access; the review's reference data come
   province figure, that figure is the official one and the district aggregate stays beside it;
 - status at each milestone with the target's operator (>=, >, <=, <, between), the year actually
   used (the milestone year, else the year before), term-based indicators by their election year;
-- 95% intervals (Wilson for shares, exact Poisson for rare events, transformed Wilson for the sex
-  ratio at birth); a verdict the interval cannot support is ``inconclusive``;
+- the verdict (``status``) is the official one, on the reported value (METHODS.md §2); the 95%
+  interval (Wilson for shares, exact Poisson for rare events, transformed Wilson for the sex ratio
+  at birth) and the number of events qualify it (``certainty``), they never replace it;
+- a province value summed from some of its areas is ``incomplete`` (``units_reported`` of
+  ``units_expected``), and no pace is computed across years of different coverage;
 - progress ratio from the review's baseline and the Eurostat / Open SDG pace classes (see stats.py).
 """
 
@@ -22,23 +25,31 @@ from ..reference import Reference
 from ..reference.catalogue import derive_values
 from . import stats
 from .rules import meets
+from .validate import validate_observations
 
 # official (department) vs district aggregate: flagged when they differ by more than this share
 AGGREGATE_TOLERANCE = 0.02
 
 PROGRESS_COLUMNS = [
     "unit", "level", "strategy", "indicator", "breakdown", "milestone", "target_op", "target", "target_high",
-    "value", "value_year", "numerator", "denominator", "status", "ci_low", "ci_high", "unstable",
-    "baseline", "baseline_year", "progress_ratio", "expected_progress", "cagr_actual", "cagr_required",
-    "pace", "value_districts", "differs_from_districts", "source", "note",
+    "value", "value_year", "numerator", "denominator", "status", "certainty", "events", "ci_low", "ci_high",
+    "units_reported", "units_expected", "basis", "baseline", "baseline_year", "progress_ratio",
+    "expected_progress", "cagr_actual", "cagr_required", "pace", "value_districts", "differs_from_districts",
+    "source", "note",
 ]
-STATUSES = ("achieved", "not_achieved", "inconclusive", "no_data", "not_collected")
+STATUSES = ("achieved", "not_achieved", "incomplete", "no_data", "not_collected")
+CERTAINTIES = ("firm", "uncertain", "small_numbers", "exact", "")
+SMALL_NUMBERS = 20   # events below which a rate is unstable (RSE > 22%; NCHS/WHO practice)
+# basis of a value: the unit's own figure, the responsible department's figure used for the province,
+# or the sum of the province's areas
+BASES = ("own", "department", "areas")
 
 
 def prepare(obs: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     """The judged strategy's observations with the columns the core uses, the value derived from its
-    parts wherever both are known (the store's rule), whatever the caller's frame lacked filled in."""
-    df = obs.copy()
+    parts wherever both are known (the catalogue's rule), whatever the caller's frame lacked filled in.
+    Observations that break a validation rule raise :class:`~.validate.DataError` naming the rows."""
+    df = validate_observations(obs, ref)
     if "breakdown" not in df:
         df["breakdown"] = ""
     df["breakdown"] = df["breakdown"].fillna("").astype(str)
@@ -50,13 +61,10 @@ def prepare(obs: pd.DataFrame, ref: Reference) -> pd.DataFrame:
         df[c] = df[c].astype(float)
     if "source" not in df:
         df["source"] = ""
-    df["unit"] = df["unit"].astype(str)
-    df["indicator"] = df["indicator"].astype(str)
     # a value is derived from its parts wherever both are known (factor × numerator / denominator)
     codes, uniques = pd.factorize(df.indicator)
     fac = pd.Index(uniques).map(ref.judged.factor).to_numpy(float)
     df["value"] = derive_values(df, np.append(fac, np.nan)[codes])
-    df["year"] = df["year"].astype(int)
     return df[["unit", "indicator", "breakdown", "year", "numerator", "denominator", "value", "source"]]
 
 
@@ -66,6 +74,10 @@ def province_values(obs: pd.DataFrame, ref: Reference) -> pd.DataFrame:
 
     The aggregate is computed only where every reporting district gave both numerator and
     denominator (where only a rate is known for some district, the sum of parts is not computable).
+    ``units_reported`` / ``units_expected`` count the areas behind the sum (expected: every area of
+    the tree, for an indicator collected at that level); ``basis`` says which figure is the
+    province's: "department" (the responsible department's), "own" (a province row of its own) or
+    "areas" (the sum); ``complete`` is False for a sum that lacks some areas.
     """
     return _province(prepare(obs, ref), ref)
 
@@ -86,18 +98,23 @@ def _province(df: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     agg.loc[~agg.all_parts, ["numerator", "denominator"]] = np.nan
     agg["source"] = "sum of " + agg.n_units.astype(str) + " districts"
     # the department responsible for each indicator reports the official province figure
-    off = df[df.unit == df.indicator.map(units.owner)]
-    own = df[df.unit == units.province]
+    off = df[df.unit == df.indicator.map(units.owner)].assign(basis="department")
+    own = df[df.unit == units.province].assign(basis="own")
     official = pd.concat([own, off]).drop_duplicates(["indicator", "breakdown", "year"])
-    out = official.merge(agg[["indicator", "breakdown", "year", "numerator", "denominator", "value", "source"]],
-                         on=["indicator", "breakdown", "year"], how="outer", suffixes=("", "_d"))
+    out = official.merge(agg[["indicator", "breakdown", "year", "numerator", "denominator", "value", "source",
+                              "n_units"]], on=["indicator", "breakdown", "year"], how="outer", suffixes=("", "_d"))
     has_official = out.value.notna()
     out["value_districts"] = out.value_d
     for c in ("numerator", "denominator", "value", "source"):
         out[c] = out[c].where(has_official, out[f"{c}_d"])
+    out["basis"] = out.basis.where(has_official, "areas")
+    collected = out.indicator.map(ind.district_level).fillna(False).astype(bool)
+    out["units_expected"] = np.where(collected, float(len(units.areas)), np.nan)
+    out["units_reported"] = np.where(collected, out.n_units.fillna(0).astype(float), np.nan)
+    out["complete"] = has_official | ~(out.units_reported < out.units_expected)
     out["unit"] = units.province
     return out[["unit", "indicator", "breakdown", "year", "numerator", "denominator", "value", "source",
-                "value_districts"]]
+                "value_districts", "basis", "units_reported", "units_expected", "complete"]]
 
 
 def _expected_pairs(table: pd.DataFrame, area_level: str, data_units: pd.Index, data_pairs: np.ndarray,
@@ -123,7 +140,8 @@ def _expected_pairs(table: pd.DataFrame, area_level: str, data_units: pd.Index, 
 def progress(observations: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     """One row per unit × indicator × milestone (× breakdown): value, status, interval, pace.
 
-    status ∈ achieved, not_achieved, inconclusive, no_data, not_collected;
+    status ∈ achieved, not_achieved, incomplete, no_data, not_collected (the official verdict, on the
+    value); certainty ∈ firm, uncertain, small_numbers, exact, "" (what the statistics say of it);
     pace ∈ target_met, significant, moderate, insufficient, moving_away, not_computed.
     Province rows come from :func:`province_values`; the review (``ref``) gives the strategy judged,
     its baseline and milestones, the catalogue and the unit tree.
@@ -139,8 +157,9 @@ def progress(observations: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     table = units.table.set_index("code")
     prepared = prepare(observations, ref)
     prov = _province(prepared, ref)
-    df = pd.concat([prepared[prepared.unit != units.province].assign(value_districts=np.nan), prov],
-                   ignore_index=True)
+    df = pd.concat([prepared[prepared.unit != units.province].assign(
+        value_districts=np.nan, basis="own", units_reported=np.nan, units_expected=np.nan, complete=True), prov],
+        ignore_index=True)
     df = df[(df.value.notna() | df.numerator.notna()) & df.indicator.isin(ids)].reset_index(drop=True)
 
     # ---- integer codes for units, indicators, breakdowns, series
@@ -175,6 +194,7 @@ def progress(observations: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     ROW = np.full((len(series), ny), -1, dtype=np.int64)
     ROW[sid, df.year.to_numpy() - y0] = np.arange(len(df))
     V = np.where(ROW >= 0, df.value.to_numpy()[ROW], np.nan)
+    C = np.where(ROW >= 0, df.complete.to_numpy(bool)[ROW], True)   # False: a sum lacking some areas
 
     # ---- one row per series × milestone
     tg = ref.judged_targets[ref.judged_targets.year.isin(review.milestones)].copy()
@@ -212,6 +232,8 @@ def progress(observations: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     value, num, den = pick("value"), pick("numerator"), pick("denominator")
     vd = pick("value_districts")
     source = pick("source")
+    basis = np.where(found, pick("basis"), "own")
+    u_rep, u_exp = pick("units_reported").astype(float), pick("units_expected").astype(float)
 
     # baseline: its year, else the year after; term-based: the last election up to the baseline year
     b10, b11 = base_year - y0, base_year + 1 - y0
@@ -221,6 +243,7 @@ def progress(observations: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     base_col = np.where(s_term & upto.any(axis=1), last, np.where(~np.isnan(V[:, b10]), b10, b11))
     s_base = V[np.arange(len(series)), base_col]
     s_base_year = np.where(np.isnan(s_base), np.nan, base_col + y0)
+    s_base_complete = C[np.arange(len(series)), base_col]
     baseline, baseline_year = s_base[rows], s_base_year[rows]
 
     # ---- level, collection, intervals, status
@@ -233,15 +256,14 @@ def progress(observations: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     low, high = stats.value_interval(np.where(~np.isnan(num_f) & ~np.isnan(den_f), method, "none"),
                                      num_f, den_f, factor)
     events = np.where(method == "srb", np.fmin(num_f, den_f), num_f)
-    unstable = stats.unstable(events) & ~np.isnan(num_f) & (method != "none")
     v = value.astype(float)
     met = meets(v, op, target, target_high)
-    lo_met, hi_met = meets(low, op, target, target_high), meets(high, op, target, target_high)
-    # a "100%" target asks whether every case was covered: a complete count, judged without an interval
-    full_cover = np.isin(op, [">=", ">"]) & (target >= 100) & (ind.unit.to_numpy()[r_ind] == "%")
-    sure = ~(np.isfinite(low) & np.isfinite(high)) | (lo_met == hi_met) | full_cover
-    status = np.select([not_collected, np.isnan(v), sure & met, sure & ~met],
-                       ["not_collected", "no_data", "achieved", "not_achieved"], default="inconclusive").astype(object)
+    incomplete = (basis == "areas") & (u_rep < u_exp)
+    status = np.select([not_collected, np.isnan(v), incomplete, met],
+                       ["not_collected", "no_data", "incomplete", "achieved"], default="not_achieved").astype(object)
+    certainty = qualify(v, op, target, target_high, low, high, method, events,
+                        full_cover=np.isin(op, [">=", ">"]) & (target >= 100) & (ind.unit.to_numpy()[r_ind] == "%"))
+    certainty = np.where(np.isin(status, ["achieved", "not_achieved"]), certainty, "").astype(object)
 
     # ---- progress ratio, expected progress, pace
     goal = np.where(op == "between", np.where(baseline > target_high, target_high, target), target)
@@ -249,10 +271,11 @@ def progress(observations: pd.DataFrame, ref: Reference) -> pd.DataFrame:
         pr = (v - baseline) / (goal - baseline)
     vy = np.where(used_year >= 0, used_year, np.nan)
     ga, gr, pace = stats.pace_class(baseline, v, baseline_year, vy, target, milestone, op, target_high=target_high)
-    nodata = np.isin(status, ["no_data", "not_collected"])
-    pace = np.where(nodata, "not_computed", pace).astype(object)
+    # no pace where there is no value, nor across years of different coverage (a sum lacking some areas)
+    same_coverage = s_base_complete[rows] & ~incomplete
+    pace = np.where(np.isin(status, ["no_data", "not_collected"]) | ~same_coverage, "not_computed", pace).astype(object)
     # the share of the distance travelled means nothing when the baseline already met the target
-    pr = np.where(np.isfinite(pr) & ~meets(baseline, op, target, target_high), pr, np.nan)
+    pr = np.where(np.isfinite(pr) & ~meets(baseline, op, target, target_high) & same_coverage, pr, np.nan)
     with np.errstate(invalid="ignore"):
         differs = ~np.isnan(vd.astype(float)) & (np.abs(v - vd.astype(float)) > AGGREGATE_TOLERANCE * np.abs(vd.astype(float)))
     note = np.full(len(rows), "", dtype=object)
@@ -266,6 +289,7 @@ def progress(observations: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     cats = lambda codes, labels: pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype=object))  # noqa: E731
     lv_labels = np.array(sorted({units.area_level, "national", "province", "sector"}), dtype=object)
     st_labels = np.array(STATUSES, dtype=object)
+    ce_labels = np.array(CERTAINTIES, dtype=object)
     pc_labels = np.array(stats.PACE_LABELS, dtype=object)
     res = pd.DataFrame({
         "unit": cats(u_codes, all_units.to_numpy()), "level": cats(pd.Index(lv_labels).get_indexer(level), lv_labels),
@@ -274,7 +298,11 @@ def progress(observations: pd.DataFrame, ref: Reference) -> pd.DataFrame:
         "milestone": milestone, "target_op": op, "target": target, "target_high": target_high,
         "value": v, "value_year": vy, "numerator": num_f, "denominator": den_f,
         "status": cats(pd.Index(st_labels).get_indexer(status), st_labels),
-        "ci_low": low, "ci_high": high, "unstable": unstable, "baseline": baseline, "baseline_year": baseline_year,
+        "certainty": cats(pd.Index(ce_labels).get_indexer(certainty), ce_labels),
+        "events": np.where(np.isin(method, ["poisson", "srb", "wilson"]), events, np.nan),
+        "ci_low": low, "ci_high": high, "units_reported": u_rep, "units_expected": u_exp,
+        "basis": cats(pd.Index(BASES).get_indexer(basis), np.array(BASES, dtype=object)),
+        "baseline": baseline, "baseline_year": baseline_year,
         "progress_ratio": pr,
         "expected_progress": np.minimum((vy - base_year) / (milestone - base_year), 1.0),
         "cagr_actual": ga, "cagr_required": gr, "pace": cats(pd.Index(pc_labels).get_indexer(pace), pc_labels),
@@ -286,6 +314,32 @@ def progress(observations: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     order = np.lexsort((milestone, bd_rank[s_bd[rows]], r_ind, unit_rank.to_numpy()[u_codes],
                         level_rank.reindex(level).to_numpy()))
     return res.iloc[order].reset_index(drop=True)
+
+
+def qualify(value, op, target, high, low, upp, method, events, full_cover=False) -> np.ndarray:
+    """The certainty of a verdict on ``value`` (METHODS.md §2, §4), element-wise.
+
+    ``exact``: a complete count of seats or bodies (interval method "none"), or a "100% of cases"
+    target judged on the count; ``small_numbers``: fewer than 20 events (the rate is unstable,
+    whatever its interval says); ``firm``: the 95% interval ``[low, upp]`` lies wholly on the
+    verdict's side of the target (for a band: wholly inside it, or wholly outside it);
+    ``uncertain``: the interval contains the target or a band edge, the verdict could flip by chance.
+    "" where there is no value, or no interval to judge it by (a value reported without its parts).
+    """
+    value, low, upp = (np.asarray(x, dtype=float) for x in (value, low, upp))
+    op = np.asarray(op, dtype=object)
+    target, high = np.asarray(target, dtype=float), np.asarray(high, dtype=float)
+    method, events = np.asarray(method, dtype=object), np.asarray(events, dtype=float)
+    band = op == "between"
+    with np.errstate(invalid="ignore"):
+        inside = meets(low, op, target, high) & meets(upp, op, target, high)
+        outside = np.where(band, (upp < target) | (low > high), ~meets(low, op, target, high) & ~meets(upp, op, target, high))
+    has_interval = np.isfinite(low) & np.isfinite(upp)
+    out = np.select(
+        [np.isnan(value), (method == "none") | np.asarray(full_cover, dtype=bool),
+         has_interval & stats.unstable(events, SMALL_NUMBERS), has_interval & (inside | outside), has_interval],
+        ["", "exact", "small_numbers", "firm", "uncertain"], default="")
+    return out.astype(object)
 
 
 def plain(df: pd.DataFrame) -> pd.DataFrame:

@@ -40,6 +40,7 @@ __all__ = [
     "cagr",
     "pace_class",
     "PACE_LABELS",
+    "change_pvalue",
     "eb_smooth",
     "modified_zscore",
 ]
@@ -161,8 +162,8 @@ def srb_interval(boys, girls, alpha=0.05) -> tuple[np.ndarray, np.ndarray]:
     ``proportion_confint(method="wilson")``), transformed by 100 p / (1 - p); the map is monotone,
     so the bounds carry over. NaN or no births give NaN; no girls gives an upper bound of +inf.
 
-    A ceiling target X is exceeded only if ``low > X``, met only if ``high <= X``, otherwise the
-    verdict is inconclusive (METHODS.md section 4).
+    Against a ceiling X the verdict is on the value; it is firm only if the whole interval lies on
+    the same side of X, else uncertain (METHODS.md section 4).
     """
     b, g = np.broadcast_arrays(_as_float(boys), _as_float(girls))
     valid = (b >= 0) & (g >= 0)  # False for NaN
@@ -233,6 +234,40 @@ def unstable(events, threshold=20) -> np.ndarray:
     e = _as_float(events)
     with np.errstate(invalid="ignore"):
         return np.asarray(e < _as_float(threshold), dtype=bool)
+
+
+def change_pvalue(method, num0, den0, num1, den1) -> np.ndarray:
+    """Two-sided p-value of a change between two years (METHODS.md §4), row by row.
+
+    * ``"wilson"`` (shares): the two-proportion z-test with the pooled proportion,
+      ``z = (p1 − p0) / sqrt(p (1 − p) (1/n0 + 1/n1))``;
+    * ``"poisson"`` (rare-event rates per denominator): the difference of log rates,
+      ``z = ln(r1 / r0) / sqrt(1/e0 + 1/e1)`` (0.5 added to a zero count);
+    * ``"srb"`` (boys per 100 girls): the difference of log ratios, ``z = ln(S1 / S0) /
+      sqrt(1/b0 + 1/g0 + 1/b1 + 1/g1)``;
+    * ``"none"`` (complete counts): 0 when the values differ (no sampling error), 1 when equal.
+
+    NaN where the parts are missing, or for an unknown method.
+    """
+    meth = _as_labels(method, np.broadcast_shapes(*(np.shape(x) for x in (num0, den0, num1, den1))))
+    x0, n0, x1, n1 = np.broadcast_arrays(*(_as_float(a) for a in (num0, den0, num1, den1)))
+    x0, n0, x1, n1 = (np.broadcast_to(a, meth.shape) for a in (x0, n0, x1, n1))
+    z = np.full(meth.shape, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = meth == "wilson"
+        p = (x0 + x1) / (n0 + n1)
+        zw = (x1 / n1 - x0 / n0) / np.sqrt(p * (1 - p) * (1 / n0 + 1 / n1))
+        z = np.where(m, np.where((p > 0) & (p < 1), zw, 0.0), z)
+        m = meth == "poisson"
+        e0, e1 = np.where(x0 > 0, x0, 0.5), np.where(x1 > 0, x1, 0.5)
+        z = np.where(m, np.log((e1 / n1) / (e0 / n0)) / np.sqrt(1 / e0 + 1 / e1), z)
+        m = meth == "srb"
+        z = np.where(m, np.log((x1 / n1) / (x0 / n0)) / np.sqrt(1 / x0 + 1 / n0 + 1 / x1 + 1 / n1), z)
+        pv = 2 * _sp.ndtr(-np.abs(z))
+        exact = meth == "none"
+        pv = np.where(exact, np.where(x1 / n1 != x0 / n0, 0.0, 1.0), pv)
+    ok = np.isfinite(x0) & np.isfinite(n0) & np.isfinite(x1) & np.isfinite(n1) & (n0 > 0) & (n1 > 0)
+    return np.where(ok, pv, np.nan)
 
 
 # --------------------------------------------------------------------------- growth and pace

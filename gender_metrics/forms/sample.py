@@ -177,6 +177,9 @@ def generate_sample(out_dir: Path | str, seed: int = SEED, *, reference: Referen
     m = _Model(ref)
     lay = layout_of(ref)
     dl = ref.review.deadline
+
+    def on_time(day: int) -> int:  # a unit meant to be on time is, whichever way the deadline is read
+        return day if ref.review.on_time(dl.replace(day=day)) else day - 1
     rng = np.random.default_rng(seed)
     out_dir = Path(out_dir)
     units = ref.units.table
@@ -189,7 +192,7 @@ def generate_sample(out_dir: Path | str, seed: int = SEED, *, reference: Referen
         _blank_some(rng, values, 3)
         name = f"{u.type_vi} {u.name_vi}"
         targets = _proposals(ref, rng, u.code)
-        day = dl.day + 3 if u.code == LATE_DISTRICT else int(rng.integers(dl.day - 4, dl.day + 1))
+        day = dl.day + 3 if u.code == LATE_DISTRICT else on_time(int(rng.integers(dl.day - 4, dl.day + 1)))
         ident = {"person": "Cán bộ phụ trách (mẫu)", "phone": "0239 000 000",
                  "submitted": dt.datetime(dl.year, dl.month, day), "data_kind": SAMPLE_LABEL}
         written.append(write_form(u.code, out_dir / form_filename(ref, u.code), reference=ref, values=values,
@@ -199,7 +202,7 @@ def generate_sample(out_dir: Path | str, seed: int = SEED, *, reference: Referen
             continue
         ids = list(lay.indicators_for(s.code).id)
         values = _province_values(m, rng, ids, totals)
-        day = dl.day + 5 if s.code == LATE_SECTOR else int(rng.integers(dl.day - 4, dl.day + 1))
+        day = dl.day + 5 if s.code == LATE_SECTOR else on_time(int(rng.integers(dl.day - 4, dl.day + 1)))
         ident = {"person": "Cán bộ phụ trách (mẫu)", "phone": "0239 000 000",
                  "submitted": dt.datetime(dl.year, dl.month, day), "data_kind": SAMPLE_LABEL}
         written.append(write_form(s.code, out_dir / form_filename(ref, s.code), reference=ref, values=values,

@@ -18,10 +18,14 @@ from ..i18n import fmt_target, t
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 STATUS_COLORS = {
-    "achieved": "#1a9850", "not_achieved": "#d73027", "inconclusive": "#f1a340",
+    "achieved": "#1a9850", "not_achieved": "#d73027", "incomplete": "#80b1d3",
     "no_data": "#9e9e9e", "not_collected": "#cfcfcf",
 }
-STATUS_ORDER = ["achieved", "inconclusive", "not_achieved", "no_data", "not_collected"]
+# the heat map's cells: the verdict, paler where the statistics leave it uncertain
+HEAT_ORDER = ["achieved", "achieved_unsure", "not_achieved_unsure", "not_achieved", "incomplete", "no_data",
+              "not_collected"]
+HEAT_COLORS = {"achieved": "#1a9850", "achieved_unsure": "#a6d96a", "not_achieved_unsure": "#fdae61",
+               "not_achieved": "#d73027", "incomplete": "#80b1d3", "no_data": "#9e9e9e", "not_collected": "#cfcfcf"}
 FONT = "Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
 _AXIS = {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "ticks": "", "zerolinecolor": "#EBF0F8",
          "automargin": True, "zerolinewidth": 2, "title": {"standoff": 15}}
@@ -215,23 +219,27 @@ def feasibility_chart(history: pd.DataFrame, band: pd.DataFrame, national: pd.Da
 
 def status_heatmap(prog: pd.DataFrame, row_labels: dict[str, str], milestone: int, title: str,
                    lang: str = "vi") -> Chart:
-    """Areas × indicators coloured by status at the milestone (a discrete colour per status)."""
+    """Areas × indicators coloured by the verdict at the milestone, paler where it is uncertain
+    (small numbers, or an interval across the target)."""
     d = prog[(prog.milestone == milestone) & (prog.breakdown == "")]
     if d.empty:
         return empty(title, lang)
-    codes = d.assign(z=d.status.map({s: i for i, s in enumerate(STATUS_ORDER)}).astype(float))
+    status = d.status.astype(str)
+    unsure = d.certainty.astype(str).isin(["uncertain", "small_numbers"]) & status.isin(["achieved", "not_achieved"])
+    cell = status.where(~unsure, status + "_unsure")
+    codes = d.assign(z=cell.map({s: i for i, s in enumerate(HEAT_ORDER)}).astype(float), cell=cell)
     z = codes.pivot_table(index="unit", columns="indicator", values="z", aggfunc="first", observed=True)
-    txt = d.pivot_table(index="unit", columns="indicator", values="status", aggfunc="first",
-                        observed=True).reindex_like(z)
-    n = len(STATUS_ORDER)
+    txt = codes.pivot_table(index="unit", columns="indicator", values="cell", aggfunc="first",
+                            observed=True).reindex_like(z)
+    n = len(HEAT_ORDER)
     scale = []
-    for i, s in enumerate(STATUS_ORDER):
-        scale += [[i / n, STATUS_COLORS[s]], [(i + 1) / n, STATUS_COLORS[s]]]
-    hover = txt.map(lambda s: t(f"status_{s}", lang) if isinstance(s, str) else "")
+    for i, s in enumerate(HEAT_ORDER):
+        scale += [[i / n, HEAT_COLORS[s]], [(i + 1) / n, HEAT_COLORS[s]]]
+    hover = txt.map(lambda s: t(f"heat_{s}", lang) if isinstance(s, str) else "")
     data = [{"type": "heatmap", "z": z.to_numpy().tolist(), "x": [str(c) for c in z.columns],
              "y": [row_labels.get(u, u) for u in z.index], "zmin": -0.5, "zmax": n - 0.5, "colorscale": scale,
              "text": hover.to_numpy().tolist(), "hovertemplate": "%{y} · %{x}: %{text}<extra></extra>",
-             "colorbar": {"tickvals": list(range(n)), "ticktext": [t(f"status_{s}", lang) for s in STATUS_ORDER]},
+             "colorbar": {"tickvals": list(range(n)), "ticktext": [t(f"heat_{s}", lang) for s in HEAT_ORDER]},
              "xgap": 2, "ygap": 2}]
     return Chart(data, _layout(title, 140 + 28 * len(z), lang, xaxis={"side": "top", "type": "category"},
                                yaxis={"autorange": "reversed"}))

@@ -101,11 +101,10 @@ class UnitReport:
         return Block(render(template, T=self.T, **context))
 
     def _table(self, title: str, head: list[str], rows: pd.DataFrame, cols: list[str], *, num=(), classes=None,
-               small=(), marks=None, mark_text="", empty=None, notes=(), table_class="") -> Block:
+               small=(), empty=None, notes=(), table_class="") -> Block:
         return self._render("table.html.j2", title=title, head=head, rows=rows.to_dict("records"), cols=cols,
-                            num=set(num), classes=classes or {}, small=set(small), marks=marks or {},
-                            mark_text=mark_text, empty=empty or self.T("no_chart_data"), notes=list(notes),
-                            table_class=table_class)
+                            num=set(num), classes=classes or {}, small=set(small),
+                            empty=empty or self.T("no_chart_data"), notes=list(notes), table_class=table_class)
 
     @property
     def is_province(self) -> bool:
@@ -161,7 +160,7 @@ class UnitReport:
                             sample=self.is_sample, submission=text, submission_class=cls, provenance=provenance)
 
     def _submission(self) -> tuple[str, str]:
-        L, deadline = self.lang, fmt_date(self.review.deadline, self.lang)
+        L, deadline = self.lang, views.deadline_rule(self.ref, self.lang)
         if self.is_national:
             return "sub", t("national_note", L)
         subs = self.data.submissions
@@ -181,7 +180,7 @@ class UnitReport:
         return "sub", t(key, L, date=fmt_date(r.submitted, L), deadline=deadline)
 
     def summary(self) -> Block:
-        """One line per milestone: how many indicators achieved, not achieved, inconclusive, without data."""
+        """One line per milestone: the verdicts counted, and how many of them are uncertain."""
         return self._render("summary.html.j2", lines=views.summary_lines(self.progress, self.lang))
 
     def results_view(self) -> pd.DataFrame:
@@ -256,11 +255,7 @@ class UnitReport:
     def feasibility_table(self) -> Block:
         """Can each target be reached on the trend: P, k, verdict, reachable value."""
         v = views.feasibility_view(self.feasibility, self.ref, self.lang)
-        cols = ["id", "name", "year", "kind", "target", "last", "projected", "p_met", "k", "verdict", "reachable"]
-        return self._table(self.T("section_feasibility"), views.feasibility_head(self.lang), v, cols,
-                           num=["target", "last", "projected", "p_met", "k", "reachable"],
-                           classes={"verdict": "verdict_class"}, marks={"target": "below_national"},
-                           mark_text=t("below_national_mark", self.lang), notes=[self.T("feasibility_method")])
+        return self._render("feasibility.html.j2", head=views.feasibility_head(self.lang), rows=v.to_dict("records"))
 
     def feasibility_chart(self, indicator: str | None = None) -> charts.Chart:
         """The history of the predecessor series, the projection band, national and proposed targets."""
@@ -291,17 +286,20 @@ class UnitReport:
     # ------------------------------------------------------------------ the province's pieces
     def league_table(self) -> Block:
         """The areas' league table with its method (province report)."""
-        v = views.league_view(self.data.league, self.ref, self.lang)
+        lt = self.data.league
+        v = views.league_view(lt, self.ref, self.lang)
         cols = ["rank", "unit", "assessed", "achieved", "share", "mean_progress", "raw", "eb"]
+        notes = [self.T("league_method")] + ([self.T("league_eb_flat")] if lt.eb_flat.any() else [])
         return self._table(self.T("section_league"), views.league_head(self.ref, self.lang), v, cols,
-                           num=[c for c in cols if c != "unit"], notes=[self.T("league_method")])
+                           num=[c for c in cols if c not in ("unit", "rank")], notes=notes)
 
     def shortlist(self) -> Block:
         """Areas and departments with the strongest results, as input to commendations, criteria stated."""
         from ..core.league import shortlist
 
         sl = shortlist(self.all_progress, self.data.league, self.data.submissions, self.ref)
-        return self._render("shortlist.html.j2", items=views.shortlist_items(sl, self.ref, self.lang))
+        return self._render("shortlist.html.j2", items=views.shortlist_items(sl, self.ref, self.lang),
+                            criteria=self.T("shortlist_criteria", deadline_rule=views.deadline_rule(self.ref, self.lang)))
 
     def evaluation(self) -> Block:
         """Results, improvements, shortcomings, causes (the unit's and computed), lessons, recommendations."""
@@ -336,7 +334,8 @@ class UnitReport:
         v = views.submissions_view(self.data.submissions, self.data.quality, self.ref, self.lang)
         return self._table(t("section_submissions", self.lang), views.submissions_head(self.lang), v,
                            ["unit", "date", "state_text", "completeness", "flags"], num=["completeness", "flags"],
-                           classes={"state_text": "state_class"})
+                           classes={"state_text": "state_class"},
+                           notes=[t("submissions_deadline", self.lang, deadline=views.deadline_rule(self.ref, self.lang))])
 
     def quality_table(self) -> Block:
         """Values flagged for review (outliers, sudden jumps), never dropped."""

@@ -82,7 +82,7 @@ def results_view(prog: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
             r = by.get(m)
             if r is None:
                 row.update({f"{k}_{m}": "" for k in ("target", "target_words", "value", "ci", "note", "status",
-                                                     "status_text")})
+                                                     "status_text", "certainty", "certainty_text", "verdict")})
                 continue
             op, tv, hi = r["target_op"], r["target"], r["target_high"]
             row.update({
@@ -91,13 +91,49 @@ def results_view(prog: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
                 f"value_{m}": fmt_value(r["value"], unit, lang),
                 f"ci_{m}": (f"({fmt_value(r['ci_low'], unit, lang)} - {fmt_value(r['ci_high'], unit, lang)})"
                             if pd.notna(r["ci_low"]) else ""),
-                f"note_{m}": year_note(r, ref, lang),
-                f"status_{m}": r["status"], f"status_text_{m}": t("status_" + r["status"], lang),
+                f"note_{m}": " · ".join(x for x in (year_note(r, ref, lang), basis_note(r, ref, lang)) if x),
+                f"status_{m}": r["status"], f"status_text_{m}": status_text(r, ref, lang),
+                f"certainty_{m}": r["certainty"], f"certainty_text_{m}": certainty_text(r, lang),
+                f"verdict_{m}": verdict_text(r, ref, lang),
             })
         judged = next((by[m] for m in reversed(milestones) if m in by), None)
-        row["assessment"] = t("status_" + judged["status"], lang) if judged is not None else ""
+        row["assessment"] = verdict_text(judged, ref, lang) if judged is not None else ""
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def status_text(r: dict, ref: Reference, lang: str) -> str:
+    """The official verdict in words; an incomplete sum says how many areas it has ("3/13 huyện")."""
+    text = t("status_" + r["status"], lang)
+    if r["status"] == "incomplete":
+        text += f" ({int(r['units_reported'])}/{int(r['units_expected'])} {ref.units.area_label(lang, short=True)})"
+    return text
+
+
+def certainty_text(r: dict, lang: str) -> str:
+    """What the statistics say of the verdict, where it could flip by chance ("" when firm)."""
+    c = r["certainty"]
+    if c == "small_numbers" and pd.notna(r.get("events")):
+        return t("certainty_small_numbers_n", lang, events=fmt_number(r["events"], 0, lang))
+    return t("certainty_" + c, lang) if c in ("uncertain", "small_numbers") else ""
+
+
+def verdict_text(r: dict, ref: Reference, lang: str) -> str:
+    """Both layers in one phrase, for a table cell: "Chưa đạt (số liệu nhỏ: 3 ca)"."""
+    c = certainty_text(r, lang)
+    return status_text(r, ref, lang) + (f" ({c})" if c else "")
+
+
+def basis_note(r: dict, ref: Reference, lang: str) -> str:
+    """For the province: whose figure the verdict uses, with the areas' sum beside it."""
+    if r.get("basis") != "department" or pd.isna(r.get("value_districts")):
+        return ""
+    owner = ref.units.owner.get(r["indicator"])
+    return t("note_department", lang, unit=ref.label(owner, lang) if owner else "",
+             value=fmt_value(r["value_districts"], ref.info[r["indicator"]]["unit"], lang),
+             n=int(r["units_reported"]) if pd.notna(r.get("units_reported")) else 0,
+             expected=int(r["units_expected"]) if pd.notna(r.get("units_expected")) else 0,
+             areas=ref.units.area_label(lang, short=True))
 
 
 def results_head(ref: Reference, lang: str) -> list[str]:
@@ -108,13 +144,15 @@ def results_head(ref: Reference, lang: str) -> list[str]:
 
 
 def summary_lines(prog: pd.DataFrame, lang: str) -> list[str]:
-    """One line per milestone: how many indicators achieved, not achieved, inconclusive, without data."""
+    """One line per milestone: the verdicts counted (achieved, not achieved, incomplete, without
+    data), and how many of them are uncertain (small numbers, or an interval across the target)."""
     p = prog[prog.status != "not_collected"]
     lines = []
     for m, g in p.groupby("milestone"):
         c = g.status.value_counts()
-        lines.append(t("summary_line", lang, milestone=m, total=len(g), **{
-            s: int(c.get(s, 0)) for s in ("achieved", "not_achieved", "inconclusive", "no_data")}))
+        uncertain = int(g.certainty.isin(["uncertain", "small_numbers"]).sum())
+        lines.append(t("summary_line", lang, milestone=m, total=len(g), uncertain=uncertain, **{
+            s: int(c.get(s, 0)) for s in ("achieved", "not_achieved", "incomplete", "no_data")}))
     return lines
 
 
@@ -151,12 +189,24 @@ def targets_head(ref: Reference, lang: str) -> list[str]:
     return head
 
 
-VERDICT_CLASS = {"already_met": "achieved", "on_track": "achieved", "needs_acceleration": "inconclusive",
+VERDICT_CLASS = {"already_met": "achieved", "on_track": "achieved", "needs_acceleration": "warn",
                  "unlikely": "not_achieved"}
 
 
+def caveat_texts(caveats: str, ref: Reference, lang: str) -> list[str]:
+    """The caveats of a feasibility row (codes from the core) in the report's language."""
+    out = []
+    for code in filter(None, str(caveats or "").split(";")):
+        name, _, arg = code.partition(":")
+        if name in ("no_history", "no_obs", "chow"):
+            continue   # the verdict says it, or it is a detail of the method
+        out.append(ref.text(f"caveat_{name}", lang, n=arg, year=arg))
+    return out
+
+
 def feasibility_view(f: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
-    """Feasibility rows of one unit (national and proposed targets) as display text."""
+    """Feasibility rows of one unit (national and proposed targets) as display text: the verdict
+    with its caveats beside it, k only where the trend heads toward the target."""
     info_of = ref.next.to_dict("index")
     rows = []
     for r in _records(f):
@@ -165,17 +215,23 @@ def feasibility_view(f: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame
         def fv(x, u=info["unit"]):
             return fmt_value(x, u, lang)
 
+        away = "away" in str(r.get("caveats") or "").split(";")
+        marks = [t("below_national_mark", lang)] if r["below_national"] else []
+        if r.get("weaker_than_earlier"):
+            marks.append(t("weaker_mark", lang))
         rows.append({
             "id": r["indicator"], "name": info[f"name_{lang}"], "year": int(r["year"]),
             "kind": t("target_kind_" + r["target_kind"], lang),
             "target": fmt_target(r["target_op"], r["target"], r.get("target_high"), info["unit"], lang, words=False),
-            "below_national": bool(r["below_national"]),
+            "marks": marks,
             "last": f"{fv(r['last_value'])} ({int(r['last_year'])})" if pd.notna(r["last_year"]) else DASH,
             "projected": (f"{fv(r['projected'])} ({fv(r['pi_low'])} - {fv(r['pi_high'])})"
                           if pd.notna(r["projected"]) else DASH),
             "p_met": fmt_number(r["p_met"], 2, lang) if pd.notna(r["p_met"]) else DASH,
-            "k": fmt_number(r["k"], 1, lang) if pd.notna(r["k"]) else DASH,
+            "k": (t("k_away", lang) if away else DASH if r["verdict"] == "already_met" or pd.isna(r["k"])
+                  else fmt_number(r["k"], 1, lang)),   # no pace is needed for a target already met
             "verdict": t("verdict_" + r["verdict"], lang), "verdict_class": VERDICT_CLASS.get(r["verdict"], "no_data"),
+            "caveats": caveat_texts(r.get("caveats"), ref, lang),
             "reachable": fv(r["reachable"]) if pd.notna(r["reachable"]) else DASH,
         })
     return pd.DataFrame(rows)
@@ -189,12 +245,21 @@ def feasibility_head(lang: str) -> list[str]:
 
 # --------------------------------------------------------------------------- the province's tables
 def league_view(lt: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "rank": str(r.rank), "unit": ref.label(r.unit, lang), "assessed": str(int(r.assessed)),
-        "achieved": str(int(r.achieved)),
-        "share": fmt_percent(100 * r.share_achieved, lang) if pd.notna(r.share_achieved) else DASH,
-        "mean_progress": fmt_number(r.mean_progress, 2, lang), "raw": fmt_number(r.mmr_raw, 0, lang),
-        "eb": fmt_number(r.mmr_eb, 0, lang)} for r in lt.itertuples()])
+    """The league table as text: ranks with ties said, unranked units said why, the smoothed rate
+    only where the areas differ beyond chance."""
+    rows = []
+    for r in lt.itertuples():
+        if not r.ranked:
+            rank = t("league_unranked", lang, assessed=int(r.assessed), expected=int(r.expected))
+        else:
+            rank = t("league_tied", lang, rank=int(r.rank)) if r.tied else str(int(r.rank))
+        rows.append({
+            "rank": rank, "unit": ref.label(r.unit, lang), "assessed": f"{int(r.assessed)}/{int(r.expected)}",
+            "achieved": str(int(r.achieved)),
+            "share": fmt_percent(100 * r.share_achieved, lang) if pd.notna(r.share_achieved) else DASH,
+            "mean_progress": fmt_number(r.mean_progress, 2, lang), "raw": fmt_number(r.mmr_raw, 0, lang),
+            "eb": DASH if r.eb_flat else fmt_number(r.mmr_eb, 0, lang)})
+    return pd.DataFrame(rows)
 
 
 def league_head(ref: Reference, lang: str) -> list[str]:
@@ -204,10 +269,22 @@ def league_head(ref: Reference, lang: str) -> list[str]:
 
 
 def shortlist_items(sl: pd.DataFrame, ref: Reference, lang: str) -> list[str]:
-    return [f"{ref.label(r.unit, lang)} ({fmt_percent(100 * r.share_achieved, lang)})" for r in sl.itertuples()]
+    out = []
+    for r in sl.itertuples():
+        kw = {"unit": ref.label(r.unit, lang), "achieved": int(r.achieved), "assessed": int(r.assessed),
+              "share": fmt_percent(100 * r.share_achieved, lang)}
+        out.append(t("shortlist_area", lang, rank=int(r.rank), **kw) if r.kind == "area" else
+                   t("shortlist_sector", lang, **kw))
+    return out
 
 
-SUBMISSION_CLASS = {"on_time": "achieved", "late": "inconclusive", "missing": "not_achieved", "unknown": "no_data"}
+def deadline_rule(ref: Reference, lang: str) -> str:
+    """How the review's deadline is read, in words ("trước ngày 23/04/2021 (… ngày 23/04/2021 trở đi là chậm)")."""
+    r = ref.review
+    return t(f"deadline_rule_{r.deadline_rule}", lang, date=fmt_date(r.deadline, lang))
+
+
+SUBMISSION_CLASS = {"on_time": "achieved", "late": "warn", "missing": "not_achieved", "unknown": "no_data"}
 
 
 def submissions_view(subs: pd.DataFrame, quality: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:

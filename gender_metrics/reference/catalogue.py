@@ -34,7 +34,7 @@ OPS_FOR_DIRECTION = {
 INDICATOR_COLUMNS = [
     "strategy", "id", "objective", "name_vi", "name_en", "unit", "unit_vi", "direction", "measure",
     "aggregation", "district_level", "sector", "predecessor", "verified", "source", "kind", "interval",
-    "factor", "numerator_vi", "numerator_en", "denominator_vi", "denominator_en", "election_years",
+    "factor", "numerator_vi", "numerator_en", "denominator_vi", "denominator_en", "election_years", "floor",
 ]
 TARGET_COLUMNS = ["strategy", "id", "year", "op", "value", "value_high"]
 REQUIRED = ["id", "objective", "name_vi", "name_en", "unit_en", "unit_vi", "direction", "kind",
@@ -159,6 +159,7 @@ def _load(paths: tuple[str, ...]) -> Catalogue:
         tgts += t
     indicators = pd.DataFrame(inds, columns=INDICATOR_COLUMNS)
     indicators["factor"] = indicators["factor"].astype(float)
+    indicators["floor"] = pd.to_numeric(indicators["floor"], errors="raise").astype(float)
     dup = indicators[indicators.duplicated(["strategy", "id"])]
     if not dup.empty:
         r = dup.iloc[0]

@@ -284,6 +284,9 @@ def _run_locked(jobs, out, *, n_jobs, force, progress, wall_limit, scheduler, se
             ds.prepare()                                # ... while the whole-table computations run here
             task = functools.partial(run_job, wall_limit=wall_limit, self_contained=self_contained)
             engine.run(task, todo, collect, _lost, show_running)
+    except KeyboardInterrupt:
+        engine.stop()                                   # workers and their kernels, whatever they were doing
+        raise
     finally:
         bar.close()
         store.write_text(out / STATE_FILE, json.dumps(state, indent=1))

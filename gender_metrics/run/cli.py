@@ -85,6 +85,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _forget_interrupt() -> None:
+    """The interrupt is handled: exit with status 130, not by the signal.
+
+    CPython 3.11 marks a KeyboardInterrupt that escapes an ``exec`` of source text (dataclasses and
+    namedtuples build their methods that way) as unhandled, even when the caller catches it, and then
+    kills the process with SIGINT at exit. Executing empty source clears that mark."""
+    exec("")
+
+
 def _review(args) -> str:
     from ..reference import default_name
 
@@ -201,6 +210,7 @@ def _run(args) -> int:
                       scheduler=args.scheduler, self_contained=args.self_contained)
     except KeyboardInterrupt:
         print(f"gender-metrics run: {t('run_interrupted', L)}", file=sys.stderr)
+        _forget_interrupt()
         return 130
     failed = [r for r in results if r.status == "failed"]
     width = max((len(r.label) for r in results), default=10)

@@ -45,24 +45,22 @@ class LocalProcesses:
             self.start(len(jobs))
         futures = {self.pool.submit(task, j): j for j in jobs}
         pending = set(futures)
-        try:
-            while pending:  # wake every second to show what is running, collect what finished
-                done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    j = futures[fut]
-                    try:
-                        r = fut.result()
-                    except Exception as exc:  # a worker that died
-                        r = lost(j, exc)
-                    collect(j, r)
-                show_running([futures[f] for f in futures if f in pending and f.running()][:self.n_jobs])
-        except KeyboardInterrupt:
-            self.stop()
-            raise
+        while pending:  # wake every second to show what is running, collect what finished
+            done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+            for fut in done:
+                j = futures[fut]
+                try:
+                    r = fut.result()
+                except Exception as exc:  # a worker that died
+                    r = lost(j, exc)
+                collect(j, r)
+            show_running([futures[f] for f in futures if f in pending and f.running()][:self.n_jobs])
         self.pool.shutdown(wait=True)
 
     def stop(self) -> None:
         """Ctrl-C: cancel what has not started and stop every worker (each shuts its kernel down)."""
+        if self.pool is None:
+            return
         self.pool.shutdown(wait=False, cancel_futures=True)
         pids = []
         while self.pids is not None and not self.pids.empty():
@@ -91,6 +89,9 @@ class DaskCluster:
 
     def start(self, n_tasks: int) -> None:
         pass
+
+    def stop(self) -> None:
+        pass   # the cluster's workers are not ours to stop
 
     def run(self, task: Callable, jobs: list, collect: Callable, lost: Callable, show_running: Callable) -> None:
         from distributed import Client

@@ -563,3 +563,8 @@ def test_a_proposal_weaker_than_its_own_earlier_one_is_flagged():
     assert not row(res, "439", "4.1", 2025).weaker_than_earlier
     assert row(res, "439", "4.1", 2030).weaker_than_earlier          # 112 allowed in 2030 after 110 in 2025
     assert row(res, "439", "4.1", 2030).below_national               # and looser than the national 109
+    from gender_metrics.present.views import feasibility_view
+
+    v = feasibility_view(res[res.indicator == "4.1"].assign(target_kind="proposed"), load_reference(), "vi")
+    marks = dict(zip(v.year, v.marks, strict=True))
+    assert marks[2025] == [] and marks[2030] == ["kém hơn mục tiêu quốc gia", "kém hơn đề xuất của đơn vị cho năm trước đó"]

@@ -281,3 +281,32 @@ def test_league_ranks_only_comparable_areas_says_ties_and_a_flat_smoothing():
     assert v.loc["Huyện Vũ Quang", "rank"] == "3"
     assert v.loc["Huyện Nghi Xuân", "rank"] == "không xếp hạng (1/19 chỉ tiêu)"
     assert set(v.eb) == {"–"}     # the smoothed rate is not printed thirteen times over
+
+
+def test_shortlist_takes_ranked_on_time_areas_at_or_above_the_median_and_says_ties():
+    from gender_metrics.core.league import shortlist
+    from gender_metrics.present.views import shortlist_items
+
+    def area(unit, n_met, n_missed, deaths):
+        ids = list(MET)
+        rows = [(unit, i, 2020, np.nan, np.nan, float(MET[i])) for i in ids[:n_met]]
+        rows += [(unit, i, 2020, np.nan, np.nan, float(MISSED[i])) for i in ids[n_met:n_met + n_missed]]
+        return rows + [(unit, "4.2", 2020, deaths, 10000, np.nan)]
+    rows = area("439", 9, 2, 4) + area("440", 9, 2, 4) + area("441", 5, 6, 6) + area("442", 1, 0, None)[:1]
+    rows += [("so-y-te", "4.4", 2020, np.nan, np.nan, 20.0), ("so-y-te", "4.3", 2020, np.nan, np.nan, 40.0),
+             ("so-gddt", "3.1", 2020, np.nan, np.nan, 90.0)]
+    o = obs(rows)
+    ref = gm.load_reference()
+    prog = gm.progress(o)
+    lt = gm.league_table(prog, o)
+    subs = pd.DataFrame({"unit": ["439", "440", "441", "442", "so-y-te", "so-gddt"],
+                         "on_time": [True, False, True, True, True, True]})
+    sl = shortlist(prog, lt, subs, ref).set_index("unit")
+    # 439: rank 1 (tied with 440), 10/12 = median of the ranked (10/12, 10/12, 5/12), on time
+    # 440: same results but late; 441: rank 3 but under the median; 442: 1/1 but not ranked (1 of 19)
+    assert list(sl.index) == ["439", "so-y-te"]
+    assert sl.loc["439", "rank"] == 1 and sl.loc["439", "tied"]
+    assert (sl.loc["so-y-te", "achieved"], sl.loc["so-y-te", "assessed"]) == (1, 2)   # half: enough; so-gddt 0/1
+    items = shortlist_items(sl.reset_index(), ref, "vi")
+    assert items == ["Huyện Hương Sơn: hạng 1 (đồng hạng), đạt 10/12 chỉ tiêu đánh giá được (83,3%)",
+                     "Sở Y tế: đạt 1/2 chỉ tiêu được giao (50,0%)"]

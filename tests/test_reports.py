@@ -322,3 +322,10 @@ def test_feasibility_caveats_sit_beside_their_verdict(processed, lang, small, aw
         assert ("away" in codes) == (away_words in html)
         said = codes - {"no_history", "no_obs", "chow"}   # the verdict itself says these, or they are method detail
         assert verdict.count("class='small certainty'") == len(said)   # every caveat, in words
+
+
+def test_shortlist_states_its_criteria_in_plain_words(processed):
+    text = gm.UnitReport("42", "vi", processed).shortlist().data
+    assert "Tiêu chí tham khảo:" in text and "Hạn gửi: trước ngày 23/04/2021" in text
+    assert "đánh giá được ít nhất một nửa số chỉ tiêu" in text and "Hội đồng Thi đua - Khen thưởng" in text
+    assert "mức hoàn thành bình quân" not in text.lower()

@@ -77,19 +77,20 @@ def shortlist(prog: pd.DataFrame, league: pd.DataFrame, submissions: pd.DataFram
     Areas: ranked, in the top ``TOP_AREAS`` ranks of the league table (ties included), at or above
     its median share achieved, and on time. Departments: at least ``SECTOR_SHARE`` of their
     indicators achieved at the final milestone, and on time. Columns: unit, kind ("area" or
-    "sector"), rank, achieved, assessed, share_achieved.
+    "sector"), rank, tied (an area sharing its rank), achieved, assessed, share_achieved.
     """
     subs = submissions.set_index("unit")
     on_time = subs.on_time.fillna(False).astype(bool)
     ok = lambda c: bool(on_time.get(c, False))  # noqa: E731
     ranked = league[league.ranked]
     median = ranked.share_achieved.median()
-    areas = [(r.unit, "area", r.rank, r.achieved, r.assessed, r.share_achieved) for r in ranked.itertuples()
+    areas = [(r.unit, "area", r.rank, r.tied, r.achieved, r.assessed, r.share_achieved) for r in ranked.itertuples()
              if r.rank <= TOP_AREAS and r.share_achieved >= median and ok(r.unit)]
     p = plain(prog)
     sec = p[(p.level == "sector") & (p.milestone == ref.review.final) & p.status.isin(["achieved", "not_achieved"])]
     tally = sec.groupby("unit").status.agg(achieved=lambda s: int((s == "achieved").sum()), assessed="size")
     tally["share"] = tally.achieved / tally.assessed
-    sectors = [(u, "sector", np.nan, r.achieved, r.assessed, r.share) for u, r in
+    sectors = [(u, "sector", np.nan, False, r.achieved, r.assessed, r.share) for u, r in
                tally.sort_values("share", ascending=False).iterrows() if r.share >= SECTOR_SHARE and ok(u)]
-    return pd.DataFrame(areas + sectors, columns=["unit", "kind", "rank", "achieved", "assessed", "share_achieved"])
+    return pd.DataFrame(areas + sectors,
+                        columns=["unit", "kind", "rank", "tied", "achieved", "assessed", "share_achieved"])

@@ -273,7 +273,9 @@ def shortlist_items(sl: pd.DataFrame, ref: Reference, lang: str) -> list[str]:
     for r in sl.itertuples():
         kw = {"unit": ref.label(r.unit, lang), "achieved": int(r.achieved), "assessed": int(r.assessed),
               "share": fmt_percent(100 * r.share_achieved, lang)}
-        out.append(t("shortlist_area", lang, rank=int(r.rank), **kw) if r.kind == "area" else
+        rank = t("league_tied", lang, rank=int(r.rank)) if r.kind == "area" and r.tied else \
+            (str(int(r.rank)) if r.kind == "area" else "")
+        out.append(t("shortlist_area", lang, rank=rank, **kw) if r.kind == "area" else
                    t("shortlist_sector", lang, **kw))
     return out
 

@@ -329,3 +329,17 @@ def test_shortlist_states_its_criteria_in_plain_words(processed):
     assert "Tiêu chí tham khảo:" in text and "Hạn gửi: trước ngày 23/04/2021" in text
     assert "đánh giá được ít nhất một nửa số chỉ tiêu" in text and "Hội đồng Thi đua - Khen thưởng" in text
     assert "mức hoàn thành bình quân" not in text.lower()
+
+
+def test_bar_charts_hatch_and_say_qualified_verdicts(processed):
+    from gender_metrics.core.progress import plain
+
+    p = plain(gm.progress(gm.load_observations(processed)))
+    d = p[(p.level == "district") & (p.indicator == "4.1") & (p.milestone == 2020)].sort_values("value")
+    (bars, key) = gm.UnitReport("42", "vi", processed).districts_chart("4.1").figure().data
+    unsure = d.certainty.isin(["uncertain", "small_numbers"]).tolist()
+    assert list(bars.marker.pattern.shape) == ["/" if u else "" for u in unsure] and any(unsure)
+    words = {"achieved": "Đạt", "not_achieved": "Chưa đạt"}
+    for text, r in zip(bars.customdata, d.itertuples(), strict=True):
+        assert text.startswith(words[r.status]) and ("dao động ngẫu nhiên" in text) == (r.certainty == "uncertain")
+    assert key.name.startswith("Cột gạch chéo: kết luận chưa chắc chắn")

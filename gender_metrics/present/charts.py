@@ -108,6 +108,32 @@ def empty(title: str, lang: str) -> Chart:
         "yref": "paper"}], xaxis={"visible": False}, yaxis={"visible": False}))
 
 
+_HATCH = {"fillmode": "overlay", "fgcolor": "#ffffff", "size": 7, "solidity": 0.35}   # white lines over the colour
+
+
+def _unsure_pattern(d: pd.DataFrame) -> dict:
+    """Hatched bars where the statistics qualify the verdict (small numbers, or within the range of chance)."""
+    unsure = d.certainty.astype(str).isin(["uncertain", "small_numbers"]) if "certainty" in d else \
+        pd.Series(False, index=d.index)
+    return {"shape": ["/" if u else "" for u in unsure], **_HATCH}
+
+
+def _unsure_key(d: pd.DataFrame, lang: str, horizontal: bool = False) -> list[dict]:
+    """A legend entry that says what the hatching means, when a bar is hatched."""
+    if "certainty" not in d or not d.certainty.astype(str).isin(["uncertain", "small_numbers"]).any():
+        return []
+    xy = {"x": [None], "y": [None]}
+    return [{"type": "bar", **xy, "orientation": "h" if horizontal else "v", "name": t("chart_unsure", lang),
+             "marker": {"color": "#9e9e9e", "pattern": {"shape": "/", **_HATCH}}, "hoverinfo": "skip"}]
+
+
+def _verdict_hover(d: pd.DataFrame, head: str) -> dict:
+    """The hover text: the value, then the verdict in words with its qualification (``verdict``, when given)."""
+    if "verdict" not in d:
+        return {"hovertemplate": head + "<extra></extra>"}
+    return {"customdata": d.verdict.astype(str).tolist(), "hovertemplate": head + " · %{customdata}<extra></extra>"}
+
+
 def progress_chart(prog: pd.DataFrame, labels: dict[str, str], milestone: int, title: str, x_title: str,
                    lang: str = "vi") -> Chart:
     """Progress ratio towards the milestone target per indicator, with its 95% interval, by status."""
@@ -129,13 +155,14 @@ def progress_chart(prog: pd.DataFrame, labels: dict[str, str], milestone: int, t
         pr = g.progress_ratio.clip(-1, 2)
         data.append({
             "type": "bar", "y": g.label, "x": pr, "orientation": "h", "name": t(f"status_{status}", lang),
-            "marker": {"color": STATUS_COLORS.get(status, "#777")},
+            "marker": {"color": STATUS_COLORS.get(status, "#777"), "pattern": _unsure_pattern(g)},
             "error_x": {"type": "data", "symmetric": False,
                         "array": (g.hi.clip(-1, 2) - pr).clip(lower=0).fillna(0),
                         "arrayminus": (pr - g.lo.clip(-1, 2)).clip(lower=0).fillna(0),
                         "color": "#555", "thickness": 1},
-            "hovertemplate": "%{y}: %{x:.2f}<extra></extra>",
+            **_verdict_hover(g, "%{y}: %{x:.2f}"),
         })
+    data += _unsure_key(d, lang, horizontal=True)
     shapes = [{"type": "line", "x0": 1, "x1": 1, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
                "line": {"dash": "dash", "color": "#333"}}]
     return Chart(data, _layout(title, 120 + 26 * len(d), lang, barmode="overlay", shapes=shapes,
@@ -173,10 +200,12 @@ def districts_chart(prog: pd.DataFrame, title: str, lang: str = "vi", unit: str 
     d = prog[prog.value.notna()].sort_values("value")
     if d.empty:
         return empty(title, lang)
-    data = [{"type": "bar", "x": d.name, "y": d.value, "marker": {"color": [STATUS_COLORS.get(s, "#777") for s in d.status]},
+    data = [{"type": "bar", "x": d.name, "y": d.value,
+             "marker": {"color": [STATUS_COLORS.get(s, "#777") for s in d.status], "pattern": _unsure_pattern(d)},
              "error_y": {"type": "data", "symmetric": False, "array": (d.ci_high - d.value).fillna(0),
                          "arrayminus": (d.value - d.ci_low).fillna(0), "color": "#555"},
-             "name": t("col_value", lang), "hovertemplate": "%{x}: %{y:.1f}<extra></extra>"}]
+             "name": t("col_value", lang), "showlegend": False, **_verdict_hover(d, "%{x}: %{y:.1f}")},
+            *_unsure_key(d, lang)]
     op, low, high = d.target_op.iloc[0], d.target.iloc[0], d.target_high.iloc[0]
     label = f"{t('chart_target', lang)} {fmt_target(op, low, high, unit, lang, words=False)}"
     if op == "between":  # a band between the two bounds
@@ -189,7 +218,8 @@ def districts_chart(prog: pd.DataFrame, title: str, lang: str = "vi", unit: str 
                    "line": {"dash": "dash", "color": "#d73027"}}]
         notes = [{"text": label, "x": 1, "xref": "x domain", "y": low, "yref": "y", "showarrow": False,
                   "xanchor": "right", "yanchor": "bottom"}]
-    return Chart(data, _layout(title, 420, lang, shapes=shapes, annotations=notes))
+    return Chart(data, _layout(title, 420, lang, shapes=shapes, annotations=notes,
+                               legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"}))
 
 
 def feasibility_chart(history: pd.DataFrame, band: pd.DataFrame, national: pd.DataFrame,

@@ -196,8 +196,14 @@ class UnitReport:
     def progress_chart(self) -> charts.Chart:
         """Progress ratio towards each final target, with intervals, coloured by status."""
         labels = {i: f"{i} {self._short(i)}" for i in self.ref.judged.index}
-        return charts.progress_chart(self.progress, labels, self.review.final, self.T("chart_progress_title"),
-                                     self.T("chart_progress_x"), self.lang)
+        return charts.progress_chart(self._with_verdicts(self.progress), labels, self.review.final,
+                                     self.T("chart_progress_title"), self.T("chart_progress_x"), self.lang)
+
+    def _with_verdicts(self, prog: pd.DataFrame) -> pd.DataFrame:
+        """``prog`` with each verdict in words, both layers ("Chưa đạt (số liệu nhỏ: 3 ca)"), for hovers."""
+        out = prog.copy()
+        out["verdict"] = views.verdict_texts(out, self.ref, self.lang)
+        return out
 
     def series_chart(self, indicator: str | None = None) -> charts.Chart:
         """The yearly series of one indicator for this unit, with intervals and targets."""
@@ -227,7 +233,7 @@ class UnitReport:
         p["name"] = p.unit.map(lambda c: self.ref.label(c, self.lang))
         title = self.T("chart_districts_title", indicator=f"{indicator} {self.ref.judged.loc[indicator, f'name_{self.lang}']}",
                        year=milestone)
-        return charts.districts_chart(p, title, self.lang, self.ref.judged.loc[indicator].unit)
+        return charts.districts_chart(self._with_verdicts(p), title, self.lang, self.ref.judged.loc[indicator].unit)
 
     def narrative(self) -> Block:
         """The unit's own assessment from its form, verbatim, by section."""

@@ -124,6 +124,11 @@ def verdict_text(r: dict, ref: Reference, lang: str) -> str:
     return status_text(r, ref, lang) + (f" ({c})" if c else "")
 
 
+def verdict_texts(prog: pd.DataFrame, ref: Reference, lang: str) -> list[str]:
+    """:func:`verdict_text` of every row of a progress table (for chart hovers)."""
+    return [verdict_text(r, ref, lang) for r in _records(prog)]
+
+
 def basis_note(r: dict, ref: Reference, lang: str) -> str:
     """For the province: whose figure the verdict uses, with the areas' sum beside it."""
     if r.get("basis") != "department" or pd.isna(r.get("value_districts")):

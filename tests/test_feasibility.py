@@ -568,3 +568,13 @@ def test_a_proposal_weaker_than_its_own_earlier_one_is_flagged():
     v = feasibility_view(res[res.indicator == "4.1"].assign(target_kind="proposed"), load_reference(), "vi")
     marks = dict(zip(v.year, v.marks, strict=True))
     assert marks[2025] == [] and marks[2030] == ["kém hơn mục tiêu quốc gia", "kém hơn đề xuất của đơn vị cho năm trước đó"]
+
+
+def test_a_share_of_one_or_two_cases_a_year_is_too_uncertain():
+    # 6.3 -> 3.3: victims of trafficking supported, 1 or 2 a year: no "unlikely" with a "reachable" 0.2%
+    parts = [(1, 2), (2, 2), (1, 1), (1, 2), (2, 3), (1, 2), (2, 2), (1, 1), (2, 2), (2, 2)]
+    o = obs([("439", "6.3", y, n, d, np.nan) for y, (n, d) in zip(range(2011, 2021), parts, strict=True)])
+    for year in (2025, 2030):
+        r = row(feasibility(o), "439", "3.3", year)
+        assert r.verdict == "too_uncertain" and "small" in r.caveats.split(";")
+        assert np.isnan(r.projected) and np.isnan(r.reachable) and np.isnan(r.p_met) and np.isnan(r.k)

@@ -361,12 +361,19 @@ def _lookup(keys: pd.Series, mapping: pd.Series, fill) -> np.ndarray:
     return out[codes]
 
 
-def _join(*parts: pd.Series) -> pd.Series:
-    """Join note fragments ('' = absent) with '; ', column-wise (no per-row Python)."""
+def _join(*parts: pd.Series, sep: str = "; ") -> pd.Series:
+    """Join fragments ('' = absent) with ``sep``, column-wise (no per-row Python)."""
     out = parts[0]
     for p in parts[1:]:
-        out = out.where(~((out != "") & (p != "")), out + "; ") + p
+        out = out.where(~((out != "") & (p != "")), out + sep) + p
     return out
+
+
+def _weaker(op: np.ndarray, target: np.ndarray, other) -> np.ndarray:
+    """Element-wise: ``target`` asks less than ``other`` (lower for a goal, higher for a ceiling)."""
+    other = np.asarray(other, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isin(op, _UP), target < other, np.where(np.isin(op, _DOWN), target > other, False))
 
 
 def _notes(u: pd.DataFrame, ref: Reference) -> pd.Series:
@@ -417,11 +424,7 @@ def _caveats(u: pd.DataFrame) -> pd.Series:
         if name == "insufficient":
             return pd.Series(np.where(col, "insufficient:" + u.n_points.astype(str), ""), index=u.index)
         return pd.Series(np.where(col, name, ""), index=u.index)
-    out = code(CAVEATS[0])
-    for name in CAVEATS[1:]:
-        p = code(name)
-        out = out.where(~((out != "") & (p != "")), out + ";") + p
-    return out
+    return _join(*map(code, CAVEATS), sep=";")
 
 
 def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFrame | None = None, *,
@@ -571,16 +574,11 @@ def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFram
         out[c] = out[c].where(~none)
     away = ~none & (verdict != "already_met") & (out.k < 0).to_numpy()
     nat = out.national_target.to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        out["below_national"] = np.where(np.isin(opv, _UP), tv < nat,
-                                         np.where(np.isin(opv, _DOWN), tv > nat, False))
-    out["below_national"] = out.below_national & np.isfinite(nat)
+    out["below_national"] = _weaker(opv, tv, nat) & np.isfinite(nat)
     # a proposal for the horizon weaker than the same unit's proposal for an earlier year
     if targets is not None:
         first = out.groupby(["unit", "indicator"]).target.transform("first")
-        with np.errstate(invalid="ignore"):
-            out["weaker_than_earlier"] = np.where(np.isin(opv, _UP), tv < first,
-                                                  np.where(np.isin(opv, _DOWN), tv > first, False))
+        out["weaker_than_earlier"] = _weaker(opv, tv, first)
     else:
         out["weaker_than_earlier"] = False
 

@@ -19,6 +19,7 @@ import pandas as pd
 from ..i18n import fmt_number, fmt_target, fmt_value, t
 from ..reference import Reference, fold
 from . import stats
+from .progress import plain
 from .rules import DOWN
 
 TERM_YEARS = 5
@@ -126,8 +127,7 @@ def improvement_sentence(row, ref: Reference, lang: str = "vi") -> str:
 def _rows(prog: pd.DataFrame) -> list[SimpleNamespace]:
     """A unit's progress rows as plain objects (a few dozen): sentences are built row by row, and
     pandas indexing per row would cost more than the sentences."""
-    cat = {c: object for c in prog.columns if isinstance(prog[c].dtype, pd.CategoricalDtype)}
-    return [SimpleNamespace(**r) for r in prog.astype(cat).to_dict("records")]
+    return [SimpleNamespace(**r) for r in plain(prog).to_dict("records")]
 
 
 def assess(prog: pd.DataFrame, ref: Reference, lang: str = "vi") -> tuple[list[str], list[str], list[str]]:

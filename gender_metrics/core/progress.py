@@ -49,15 +49,10 @@ def prepare(obs: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     """The judged strategy's observations with the columns the core uses, the value derived from its
     parts wherever both are known (the catalogue's rule), whatever the caller's frame lacked filled in.
     Observations that break a validation rule raise :class:`~.validate.DataError` naming the rows."""
-    df = validate_observations(obs, ref)
-    if "breakdown" not in df:
-        df["breakdown"] = ""
-    df["breakdown"] = df["breakdown"].fillna("").astype(str)
+    df = validate_observations(obs, ref)   # also: breakdown as text, number columns present
     if "strategy" in df:
         df = df[df.strategy == ref.review.strategy]
     for c in ("numerator", "denominator", "value"):
-        if c not in df:
-            df[c] = np.nan
         df[c] = df[c].astype(float)
     if "source" not in df:
         df["source"] = ""

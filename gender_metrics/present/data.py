@@ -49,6 +49,11 @@ def review_of(manifest: dict, review: str | Path | None) -> Reference:
     return ref
 
 
+def _derived(name: str) -> property:
+    """A read-only attribute for one derived table (computed once, see ``Dataset.derived``)."""
+    return property(lambda self: self.derived[name], doc=f"The derived table {name!r}.")
+
+
 class Dataset:
     """The processed tables of one data version and what the core computes from them."""
 
@@ -141,29 +146,13 @@ class Dataset:
         """Compute (or read) the derived tables now, so that the reports find them on disk."""
         self.derived  # noqa: B018 - the cached property computes and keeps them
 
-    @property
-    def progress(self) -> pd.DataFrame:
-        return self.derived["progress"]
-
-    @property
-    def feasibility(self) -> pd.DataFrame:
-        return self.derived["feasibility"]
-
-    @property
-    def bands(self) -> pd.DataFrame:
-        return self.derived["bands"]
-
-    @property
-    def league(self) -> pd.DataFrame:
-        return self.derived["league"]
-
-    @property
-    def quality(self) -> pd.DataFrame:
-        return self.derived["quality"]
-
-    @property
-    def province_observations(self) -> pd.DataFrame:
-        return self.derived["province"]
+    # the derived tables, by name
+    progress = _derived("progress")
+    feasibility = _derived("feasibility")
+    bands = _derived("bands")
+    league = _derived("league")
+    quality = _derived("quality")
+    province_observations = _derived("province")
 
     # ------------------------------------------------------------------ report inputs
     def input_hash(self, unit: str) -> str:

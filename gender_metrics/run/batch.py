@@ -80,10 +80,6 @@ def kinds_of(ref) -> tuple[str, ...]:
     return (ref.units.area_level, *REPORT_KINDS)
 
 
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 class ReferenceRows:
     """Hashes of the reference data each report shows: the review's own file, the unit's row, and the
     catalogue rows (indicators and targets) and breaks of the indicators it reports. Each row is
@@ -93,7 +89,7 @@ class ReferenceRows:
         from ..forms.layout import layout_of
 
         self.ref, self.layout = ref, layout_of(ref)
-        self.review = _file_hash(ref.review.path)
+        self.review = store.file_hash(ref.review.path)
         cat = ref.catalogue
         self.ind = self._rows(cat.indicators, ["strategy", "id"])
         self.tg = self._rows(cat.targets, ["strategy", "id"])
@@ -163,7 +159,7 @@ def plan(units: list[str] | None = None, kinds: list[str] | None = None, *, lang
         job = Job(code, kind, str(nb), lang, str(ds.version_dir), str(out), str(ref.review.path),
                   stem=f"{kind}-{slug}" + ("" if lang == "vi" else f".{lang}"), label=ref.label(code, lang))
         data = ds.manifest["data_hash"] if kind == "feasibility" else ds.input_hash(code)
-        job.key = hashlib.sha256(json.dumps([data, rows.of(code, kind), _file_hash(nb), code, kind, lang,
+        job.key = hashlib.sha256(json.dumps([data, rows.of(code, kind), store.file_hash(nb), code, kind, lang,
                                              *common]).encode()).hexdigest()
         jobs.append(job)
     check_parameters({j.notebook for j in jobs})

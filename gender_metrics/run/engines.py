@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -74,8 +75,6 @@ class LocalProcesses:
                     os.kill(pid, 0)
                 except OSError:
                     break
-                import time
-
                 time.sleep(0.1)
 
 

@@ -27,12 +27,15 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 
 from gender_metrics import forms as F
 from gender_metrics.ingest import ingest, read_form
 from gender_metrics.reference import load_reference
 
 LAY = F.layout_of(load_reference())
+# the assessment text cell of each section ("results" -> "C11"), from the layout the writer used
+TXT_CELL = {key: f"{get_column_letter(F.layout.TEXT_COL)}{row}" for row, key in LAY.section_rows.items()}
 
 UNIT = "439"                      # Huyện Hương Sơn
 RAW_SAMPLES = Path(__file__).resolve().parent.parent / "data" / "raw"
@@ -172,7 +175,7 @@ def test_base_form_is_read_whole(base_file, tmp_path):
     assert len(fr.parts) == len(BASE_VALUES)
     assert not [r for r in fr.report if r["status"] == "rejected"]
     assert fr.targets == [("1.1", 2025, 35.0, f"{LAY.sheet_tgt}!G5")]
-    assert ("results", None, BASE_TEXTS["results"], f"{LAY.sheet_txt}!C5") in fr.texts
+    assert ("results", None, BASE_TEXTS["results"], f"{LAY.sheet_txt}!{TXT_CELL['results']}") in fr.texts
     assert fr.ident["submitted"] == BASE_IDENT["submitted"]
     assert_accounted(fr.report, path)
 
@@ -287,13 +290,14 @@ def test_text_starting_with_equals_is_text_not_a_formula(base_file, tmp_path):
     path = make_form(base_file, tmp_path)
     wb = load_workbook(path)
     ws = wb[LAY.sheet_txt]
-    ws["C6"] = "=> còn chậm"          # typed as '=> còn chậm: a text, not a formula
-    ws["C6"].data_type = "s"
+    cell = TXT_CELL["shortcomings"]
+    ws[cell] = "=> còn chậm"          # typed as '=> còn chậm: a text, not a formula
+    ws[cell].data_type = "s"
     wb.save(path)
     wb.close()
     fr = read(path)
-    assert row_of(fr, LAY.sheet_txt, "C6")["status"] == "accepted"
-    assert ("shortcomings", None, "=> còn chậm", f"{LAY.sheet_txt}!C6") in fr.texts
+    assert row_of(fr, LAY.sheet_txt, cell)["status"] == "accepted"
+    assert ("shortcomings", None, "=> còn chậm", f"{LAY.sheet_txt}!{cell}") in fr.texts
     assert_base_kept(fr)
     assert_accounted(fr.report, path)
 
@@ -615,11 +619,12 @@ def test_text_in_a_proposed_target(base_file, tmp_path):
 
 
 def test_text_outside_the_assessment_column(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {LAY.sheet_txt: {"D5": "lạc cột"}})
+    beside = TXT_CELL["results"].replace("C", "D")     # one column right of the text
+    path = make_form(base_file, tmp_path, {LAY.sheet_txt: {beside: "lạc cột"}})
     fr = read(path)
-    row = row_of(fr, LAY.sheet_txt, "D5")
+    row = row_of(fr, LAY.sheet_txt, beside)
     assert row["status"] == "rejected" and "outside the assessment fields" in row["reason"]
-    assert ("results", None, BASE_TEXTS["results"], f"{LAY.sheet_txt}!C5") in fr.texts
+    assert ("results", None, BASE_TEXTS["results"], f"{LAY.sheet_txt}!{TXT_CELL['results']}") in fr.texts
     assert_base_kept(fr)
     assert_accounted(fr.report, path)
 

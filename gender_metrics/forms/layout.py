@@ -47,6 +47,12 @@ PARTS = ("num", "den", "value")
 
 # Assessment sheet: (key, label) per row from HEADER_ROW + 1; text in column C.
 SECTION_LABELS = {
+    "lead_documents": "Văn bản lãnh đạo, chỉ đạo, hướng dẫn đã ban hành",
+    "lead_committee": "Kiện toàn, hoạt động của Ban vì sự tiến bộ của phụ nữ",
+    "lead_budget": "Kinh phí thực hiện",
+    "lead_communication": "Thông tin, truyền thông về bình đẳng giới",
+    "lead_training": "Đào tạo, tập huấn, bồi dưỡng cán bộ",
+    "lead_inspection": "Kiểm tra, giám sát",
     "results": "Kết quả đạt được",
     "shortcomings": "Hạn chế, tồn tại",
     "causes_objective": "Nguyên nhân khách quan",

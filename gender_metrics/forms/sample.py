@@ -35,9 +35,51 @@ _SHARES = {
 _SCALE = {"jobs": 2000, "firms": 320, "rural": 11000, "poor": 900, "women": 31000, "dv": 40}
 
 
-def _texts(rng: np.random.Generator, name: str, strategy: str) -> dict[str, str]:
+def _leadership(code: str, name: str, strategy: str) -> dict[str, str]:
+    """How the unit led and organised the work (drawn from a generator of its own, seeded by the unit's
+    code, so that the numbers of the sample do not depend on these texts)."""
+    rng = np.random.default_rng([SEED, *map(ord, code)])
+    pick = lambda options: options[int(rng.integers(len(options)))]  # noqa: E731
+    n_docs, n_training, n_people = (int(rng.integers(a, b)) for a, b in ((6, 19), (4, 16), (150, 900)))
+    return {
+        "lead_documents": pick([
+            f"Giai đoạn {strategy}, {name} đã ban hành {n_docs} văn bản (kế hoạch, chương trình hành động, "
+            "công văn hướng dẫn) để triển khai Chiến lược và các chương trình, đề án về bình đẳng giới hằng năm.",
+            f"{name} ban hành kế hoạch thực hiện Chiến lược cho cả giai đoạn và {n_docs} kế hoạch, văn bản chỉ đạo "
+            "hằng năm; lồng ghép nội dung bình đẳng giới vào kế hoạch phát triển kinh tế - xã hội.",
+        ]),
+        "lead_committee": pick([
+            "Ban vì sự tiến bộ của phụ nữ được kiện toàn kịp thời khi có thay đổi nhân sự; ban hành quy chế hoạt "
+            "động, phân công nhiệm vụ cho từng thành viên; họp định kỳ 6 tháng và cuối năm.",
+            "Ban vì sự tiến bộ của phụ nữ được kiện toàn hai lần trong giai đoạn; thành viên chủ yếu kiêm nhiệm, "
+            "hoạt động còn mang tính hình thức ở một số thời điểm.",
+        ]),
+        "lead_budget": pick([
+            "Kinh phí thực hiện chủ yếu bố trí từ ngân sách địa phương trong dự toán chi thường xuyên hằng năm, "
+            "lồng ghép với các chương trình mục tiêu; chưa có nguồn kinh phí riêng cho công tác bình đẳng giới.",
+            "Ngoài ngân sách địa phương, đơn vị huy động thêm nguồn xã hội hóa và kinh phí lồng ghép từ các chương "
+            "trình mục tiêu quốc gia để tổ chức các hoạt động truyền thông, tập huấn.",
+        ]),
+        "lead_communication": pick([
+            "Tổ chức truyền thông nhân Tháng hành động vì bình đẳng giới và phòng ngừa, ứng phó với bạo lực trên "
+            "cơ sở giới hằng năm; phát thanh trên hệ thống loa truyền thanh cơ sở, treo băng rôn, khẩu hiệu.",
+            "Phối hợp với Hội Liên hiệp Phụ nữ tổ chức nói chuyện chuyên đề, sân khấu hóa về bình đẳng giới; "
+            "đưa tin trên cổng thông tin điện tử và các trang mạng xã hội của đơn vị.",
+        ]),
+        "lead_training": (f"Tổ chức {n_training} lớp tập huấn, bồi dưỡng kiến thức về bình đẳng giới và lồng ghép giới "
+                          f"cho khoảng {n_people} lượt cán bộ, thành viên Ban vì sự tiến bộ của phụ nữ và cộng tác viên."),
+        "lead_inspection": pick([
+            "Lồng ghép kiểm tra việc thực hiện pháp luật về bình đẳng giới trong các đợt kiểm tra liên ngành; "
+            "chưa phát hiện vi phạm phải xử lý.",
+            "Công tác kiểm tra, giám sát chưa được thực hiện thường xuyên; chủ yếu qua báo cáo của cơ sở.",
+        ]),
+    }
+
+
+def _texts(rng: np.random.Generator, name: str, strategy: str, code: str) -> dict[str, str]:
     pick = lambda options: options[int(rng.integers(len(options)))]  # noqa: E731
     return {
+        **_leadership(code, name, strategy),
         "results": pick([
             f"Giai đoạn {strategy}, cấp ủy, chính quyền {name} đã quan tâm lãnh đạo, chỉ đạo công tác bình đẳng giới; "
             "tỷ lệ nữ tham gia cấp ủy và Hội đồng nhân dân từng bước được nâng lên, phụ nữ được tạo điều kiện "
@@ -196,7 +238,7 @@ def generate_sample(out_dir: Path | str, seed: int = SEED, *, reference: Referen
         ident = {"person": "Cán bộ phụ trách (mẫu)", "phone": "0239 000 000",
                  "submitted": dt.datetime(dl.year, dl.month, day), "data_kind": SAMPLE_LABEL}
         written.append(write_form(u.code, out_dir / form_filename(ref, u.code), reference=ref, values=values,
-                                  targets=targets, texts=_texts(rng, name, ref.review.strategy), ident=ident))
+                                  targets=targets, texts=_texts(rng, name, ref.review.strategy, u.code), ident=ident))
     for s in units[units.level == "sector"].itertuples():
         if s.code == MISSING_SECTOR:
             continue
@@ -206,7 +248,7 @@ def generate_sample(out_dir: Path | str, seed: int = SEED, *, reference: Referen
         ident = {"person": "Cán bộ phụ trách (mẫu)", "phone": "0239 000 000",
                  "submitted": dt.datetime(dl.year, dl.month, day), "data_kind": SAMPLE_LABEL}
         written.append(write_form(s.code, out_dir / form_filename(ref, s.code), reference=ref, values=values,
-                                  targets=_proposals(ref, rng, s.code), texts=_texts(rng, s.name_vi, ref.review.strategy), ident=ident))
+                                  targets=_proposals(ref, rng, s.code), texts=_texts(rng, s.name_vi, ref.review.strategy, s.code), ident=ident))
     return written
 
 

@@ -54,8 +54,9 @@ def _instructions(ref: Reference, lay: L.Layout, label: str) -> list[str]:
         f"3. Sheet \"{lay.sheet_tgt}\": đề xuất chỉ tiêu của đơn vị cho "
         + " và ".join(f"năm {y}" for y in lay.target_years)
         + f" (tham khảo mục tiêu quốc gia theo {texts['targets_basis']}).",
-        f"4. Sheet \"{lay.sheet_txt}\": kết quả đạt được, hạn chế, nguyên nhân (khách quan, chủ quan), "
-        "bài học kinh nghiệm, kiến nghị.",
+        f"4. Sheet \"{lay.sheet_txt}\": công tác lãnh đạo, chỉ đạo, tổ chức thực hiện (văn bản đã ban hành, "
+        "Ban vì sự tiến bộ của phụ nữ, kinh phí, truyền thông, tập huấn, kiểm tra); kết quả đạt được, hạn chế, "
+        "nguyên nhân (khách quan, chủ quan), bài học kinh nghiệm, kiến nghị.",
         "Cách ghi số: hàng nghìn 1.234 hoặc 1234; thập phân 35,2 hoặc 35.2; tỷ lệ phần trăm 35,2 hoặc 35,2%.",
         f"Hạn gửi báo cáo về {ref.label(r.compiler)}: trước ngày {r.deadline:%d/%m/%Y}.",
         "Không thêm, xóa hoặc đổi tên các sheet, các hàng và cột của biểu mẫu.",

@@ -23,12 +23,17 @@ from .catalogue import Catalogue, CatalogueError, load_catalogue_files
 from .review import Review, ReviewError, bundled_names, default_name, load_review
 from .units import UnitError, Units, UnitsError, fold, load_units_file
 
-__all__ = ["Reference", "load_reference", "SECTIONS", "read_breaks", "Review", "ReviewError", "Catalogue", "CatalogueError", "Units",
+__all__ = ["Reference", "load_reference", "SECTIONS", "LEADERSHIP", "read_breaks", "Review", "ReviewError", "Catalogue", "CatalogueError", "Units",
            "UnitsError", "UnitError", "fold", "bundled_names", "default_name"]
 
 BREAK_COLUMNS = ["unit", "indicator", "year", "reason"]
-# the sections of a unit's own assessment, in the order of the review report's outline
-SECTIONS = ("results", "shortcomings", "causes_objective", "causes_subjective", "lessons", "recommendations")
+# the sections of a unit's own assessment, in the order of the review report's outline: how the work was
+# led and organised (documents issued, the committee for the advancement of women, budget, communication,
+# training, inspection), then the overall assessment, lessons and recommendations
+LEADERSHIP = ("lead_documents", "lead_committee", "lead_budget", "lead_communication", "lead_training",
+              "lead_inspection")
+SECTIONS = (*LEADERSHIP, "results", "shortcomings", "causes_objective", "causes_subjective", "lessons",
+            "recommendations")
 
 
 def read_breaks(path: Path | None) -> pd.DataFrame:

@@ -35,7 +35,11 @@ INDICATOR_COLUMNS = [
     "strategy", "id", "objective", "name_vi", "name_en", "unit", "unit_vi", "direction", "measure",
     "aggregation", "district_level", "sector", "predecessor", "verified", "source", "kind", "interval",
     "factor", "numerator_vi", "numerator_en", "denominator_vi", "denominator_en", "election_years", "floor",
+    # display metadata: a short name for tables and sentences, how a sentence says the value, a note on the target,
+    # the names of the breakdowns (bodies) a figure may be given for
+    "short_vi", "short_en", "say", "target_note_vi", "target_note_en", "breakdowns",
 ]
+SAY_KEYS = {"subject", "verb", "unit", "tail", "target"}
 TARGET_COLUMNS = ["strategy", "id", "year", "op", "value", "value_high"]
 REQUIRED = ["id", "objective", "name_vi", "name_en", "unit_en", "unit_vi", "direction", "kind",
             "interval", "measure", "aggregation", "district_level", "sector", "verified", "source",
@@ -104,6 +108,17 @@ def _check_entry(path, item: dict, strategy: str, seen: set[str]) -> None:
         for key in ("factor", "numerator_vi", "numerator_en", "denominator_vi", "denominator_en"):
             if not item.get(key):
                 _fail(path, entry, f"a {item['kind']} needs {key!r}")
+    say = item.get("say") or {}
+    if not isinstance(say, dict) or set(say) - {"vi", "en"} or any(
+            not isinstance(v, dict) or set(v) - SAY_KEYS for v in say.values()):
+        _fail(path, entry, f"'say' must map vi/en to some of {sorted(SAY_KEYS)}, found {say!r}")
+    for lang, v in say.items():
+        if "target" in v and "{target}" not in str(v["target"]):
+            _fail(path, entry, f"say.{lang}.target must contain {{target}}, found {v['target']!r}")
+    bds = item.get("breakdowns") or {}
+    if not isinstance(bds, dict) or any(not isinstance(v, dict) or not v.get("short_vi") or not v.get("short_en")
+                                        for v in bds.values()):
+        _fail(path, entry, "'breakdowns' must map each breakdown to its short_vi and short_en")
     for t in item["targets"]:
         year = t.get("year")
         where = f"target {year}"
@@ -139,6 +154,9 @@ def read_catalogue_file(path: Path | str) -> tuple[list[dict], list[dict]]:
     for item in doc.get("indicators") or []:
         _check_entry(path, item, strategy, seen)
         row = {c: item.get(c) for c in INDICATOR_COLUMNS}
+        row.update(short_vi=item.get("short_vi") or item["name_vi"], short_en=item.get("short_en") or item["name_en"],
+                   say={lang: dict(v) for lang, v in (item.get("say") or {}).items()},
+                   breakdowns={str(k): dict(v) for k, v in (item.get("breakdowns") or {}).items()})
         row.update(strategy=strategy, id=str(item["id"]), unit=item["unit_en"],
                    predecessor=(str(item["predecessor"]) if item.get("predecessor") else None),
                    election_years=tuple(item.get("election_years") or ()))

@@ -23,6 +23,7 @@ _EXPORTS = {
     "load_reference": "api", "load_catalogue": "api", "load_units": "api", "resolve_unit": "api",
     "unit_label": "api", "label": "api", "Reference": "reference", "Catalogue": "reference",
     "CatalogueError": "reference", "ReviewError": "reference", "UnitError": "reference",
+    "IndicatorError": "reference",
     # data
     "load_observations": "api", "load_proposed_targets": "api",
     "load_table": "api", "load_manifest": "api", "StoreError": "store",

@@ -105,10 +105,11 @@ def league_table(prog: pd.DataFrame, observations: pd.DataFrame, *,
     return _league(prog, observations, _ref(reference))
 
 
-def quality_flags(observations: pd.DataFrame) -> pd.DataFrame:
+def quality_flags(observations: pd.DataFrame, *, reference: Reference | str | Path | None = None) -> pd.DataFrame:
+    """Values to check again in the forms (sudden real changes, outliers), most important first."""
     from .core.quality import quality_flags as _q
 
-    return _q(observations)
+    return _q(observations, _ref(reference))
 
 
 def narrative(unit: str, lang: str = "vi", processed_dir=None, review: str | Path | None = None):

@@ -92,8 +92,10 @@ def test_changed_inputs_rerun_and_force(processed, tmp_path):
     assert [r.status for r in run(en, n_jobs=1, progress=False)] == ["ok"]
     html = (tmp_path / "sector-so-tu-phap.en.html").read_text(encoding="utf-8")
     assert "has not sent its report" in html and "SAMPLE DATA" in html
-    index = (tmp_path / "index.html").read_text(encoding="utf-8")  # earlier runs' reports stay listed
-    assert "href='sector-so-tu-phap.html'" in index and "href='sector-so-tu-phap.en.html'" in index
+    # each language has its list of reports; it lists earlier runs' reports, and links the other language's
+    index = (tmp_path / "index.en.html").read_text(encoding="utf-8")
+    assert "href='sector-so-tu-phap.en.html'>Department of Justice</a>" in index
+    assert "href='sector-so-tu-phap.html'>Tiếng Việt</a>" in index and 'lang="en"' in index
 
 
 def test_catalogue_edit_changes_the_keys_of_the_reports_that_show_it():

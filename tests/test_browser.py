@@ -28,6 +28,9 @@ TIMEOUT_MS = 20_000
 @pytest.fixture(scope="module")
 def reports(processed, tmp_path_factory) -> tuple[Path, list]:
     out = tmp_path_factory.mktemp("browser-reports")
+    english = run(plan(["439"], lang="en", processed_dir=processed, out_dir=out), n_jobs=1, force=True,
+                  progress=False)
+    assert [r.status for r in english] == ["ok"] and (out / "index.en.html").exists()
     jobs = plan(UNITS, lang="vi", processed_dir=processed, out_dir=out)
     results = run(jobs, n_jobs=2, force=True, progress=False)
     failed = [(r.unit, r.error) for r in results if r.status != "ok"]
@@ -155,7 +158,15 @@ def test_index_lists_and_links_the_reports(browser, reports, watched):
     hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.getAttribute('href'))")
     files = sorted(r.html for r in results)
     assert len(files) == len(UNITS) and f"{DISTRICT}.html" in files
-    assert sorted(hrefs) == files
+    # the English report beside the district, and the English list of reports
+    assert sorted(hrefs) == sorted([*files, f"{DISTRICT}.en.html", "index.en.html"])
+    # the link texts are the units' names; the submission state beside each
+    links = dict(page.eval_on_selector_all("td > a[href]", "as => as.map(a => [a.textContent, a.getAttribute('href')])"))
+    assert links["Huyện Hương Sơn"] == f"{DISTRICT}.html" and links["Tỉnh Hà Tĩnh"] == "province-ha-tinh.html"
+    assert links["English"] == f"{DISTRICT}.en.html"
+    row = page.locator("tr", has_text="Huyện Hương Sơn").inner_text()
+    assert "đã gửi, đúng hạn" in row and "thành công" not in page.inner_text("body")
+    assert page.evaluate("() => document.documentElement.lang") == "vi"
     for f in files:
         assert (out / f).exists(), f
     text = page.inner_text("body")
@@ -191,4 +202,62 @@ def test_verdicts_show_both_layers_on_screen(browser, reports, watched, processe
         assert sum(x.startswith("số liệu nhỏ:") for x in texts) == int((q.certainty == "small_numbers").sum())
         body = page.inner_text("body")
         assert "chưa đủ cơ sở kết luận" not in body.lower()
+    watched.assert_clean()
+
+
+def test_reports_speak_their_language_and_link_back(browser, reports, watched):
+    out, _ = reports
+    page = watched.goto(out / f"{DISTRICT}.en.html")
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    assert "Huong Son District" in page.inner_text("body")
+    page = watched.goto(out / f"{DISTRICT}.html")
+    assert page.evaluate("() => document.documentElement.lang") == "vi"
+    nav = page.eval_on_selector_all(".nav a", "as => as.map(a => [a.textContent, a.getAttribute('href')])")
+    assert nav == [["← Danh sách báo cáo", "index.html"], ["Báo cáo của Tỉnh Hà Tĩnh", "province-ha-tinh.html"]]
+    # a contents list of the report's sections, each a working anchor
+    toc = page.eval_on_selector_all("nav.toc a", "as => as.map(a => a.getAttribute('href'))")
+    assert len(toc) >= 8 and all(page.locator(href).count() == 1 for href in toc)
+    watched.assert_clean()
+
+
+def _pdf_pages(pdf: Path) -> list[tuple[str, tuple[float, float]]]:
+    """(text, (width, height) in points) of every page of a PDF (poppler's pdftotext and pdfinfo)."""
+    import re
+    import subprocess
+
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    sizes = [(float(w), float(h)) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)]
+    texts = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    return list(zip(texts, sizes, strict=False))
+
+
+@pytest.mark.parametrize("name", [DISTRICT, "province-ha-tinh"])
+def test_printed_report_fits_a4_with_the_whole_results_table(browser, reports, watched, name):
+    """Printed as a reader prints it: A4 pages, the results table on a landscape page of its own with every
+    column header on that page, no chart toolbar."""
+    import re
+
+    import gender_metrics as gm
+    from gender_metrics.present import views
+
+    out, _ = reports
+    page = watched.goto(out / f"{name}.html")
+    page.wait_for_selector(".gm-plot svg.main-svg")
+    pdf = out / f"{name}.print.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    pages = _pdf_pages(pdf)
+    assert all(sorted(size) == pytest.approx([595.3, 841.9], abs=1.5) for _, size in pages)   # A4 only
+    head = views.results_head(gm.load_reference(), "vi")
+    title = "Kết quả thực hiện các chỉ tiêu 2011-2020"
+    first = next(i for i, (text, _) in enumerate(pages) if title in text and head[-1] in text)   # not the contents
+    text, (width, height) = pages[first]
+    assert width > height, "the results table prints on a landscape page"
+    flat = re.sub(r"\s+", " ", text)
+    missing = [h for h in head if h not in flat]
+    assert missing == [], f"column headers not on the printed page: {missing}"
+    page.emulate_media(media="print")
+    assert page.evaluate("() => [...document.querySelectorAll('.modebar-container')]"
+                         ".every(m => getComputedStyle(m).display === 'none')")
     watched.assert_clean()

@@ -8,9 +8,11 @@ from openpyxl import load_workbook
 import gender_metrics as gm
 from gender_metrics import forms as F
 from gender_metrics.core.quality import quality_flags
+from gender_metrics.present import views
 from gender_metrics.reference import load_reference
 
-LAY = F.layout_of(load_reference())
+REF = load_reference()
+LAY = F.layout_of(REF)
 
 
 def test_blank_district_form_layout(tmp_path):
@@ -69,16 +71,44 @@ def test_observations_schema_and_sources(processed):
 
 
 def test_quality_flags_outlier_and_jump():
+    # 439: a spike in 2015. Medians of the neighbours (two years each side, at least three):
+    # 2011 10, 2012 11, 2013 11, 2014 11.5, 2015 11; residuals 1, -1, 1, -0.5, 39: median 1, MAD 1.5,
+    # z(2015) = 0.6745 * 38 / 1.5 = 17.1 > 3.5 and 39 >= 20% of 11: one outlier. The way up to it
+    # (11 -> 50) and back (50 -> 11) are that spike, not two more flags.
     vals = [10, 11, 10, 12, 11, 50, 11]
     obs = pd.DataFrame({"unit": "439", "indicator": "4.4", "breakdown": "", "year": range(2010, 2017),
-                        "value": vals, "source": "t"})
-    smooth = obs.assign(unit="440", value=[10, 11, 12, 13, 14, 15, 16])
-    q = quality_flags(pd.concat([obs, smooth]))
-    # median 11, MAD 1: z(50) = 0.6745 * 39 / 1 = 26.3 > 3.5; 50/12 = 4.2 and 50/11 = 4.5 are jumps > 2
-    assert set(q.unit) == {"439"}
-    assert q[q.check == "outlier"].year.tolist() == [2015]
-    assert sorted(q[q.check == "jump"].year.tolist()) == [2015, 2016]
-    assert q[q.check == "outlier"].detail.iloc[0].startswith("modified z-score 26.3")
+                        "value": vals, "numerator": np.nan, "denominator": np.nan, "source": "t"})
+    smooth = obs.assign(unit="440", value=[10, 11, 12, 13, 14, 15, 16])   # a steady trend: nothing
+    q = quality_flags(pd.concat([obs, smooth]), REF)
+    assert q[["unit", "year", "check"]].values.tolist() == [["439", 2015, "outlier"]]
+    assert q.reference_value.iloc[0] == 11 and q.score.iloc[0] == pytest.approx(0.6745 * 38 / 1.5)
+
+
+def test_a_jump_is_flagged_only_when_chance_does_not_explain_it_and_terms_compare_with_the_term_before():
+    # 4.2: 1 -> 3 maternal deaths in 1,000 births: 3 times, but z = ln 3 / sqrt(1 + 1/3) = 0.95, p = 0.34
+    # 4.4: 100 -> 300 abortions in 1,000 births: z = ln 3 / sqrt(1/100 + 1/300) = 9.5: real
+    # 1.1b: 5 of 40 deputies (2011 term) -> 15 of 40 (2016 term): a complete count, exact, compared term to term
+    rows = [("439", "4.2", 2019, 1, 1000), ("439", "4.2", 2020, 3, 1000),
+            ("439", "4.4", 2019, 100, 1000), ("439", "4.4", 2020, 300, 1000),
+            ("439", "1.1b", 2011, 5, 40), ("439", "1.1b", 2016, 15, 40)]
+    obs = pd.DataFrame(rows, columns=["unit", "indicator", "year", "numerator", "denominator"])
+    factor = obs.indicator.map(REF.judged.factor)
+    obs = obs.assign(breakdown="", value=factor * obs.numerator / obs.denominator, source="t")
+    q = quality_flags(obs, REF)
+    assert sorted(q.indicator) == ["1.1b", "4.4"] and set(q.check) == {"jump"}
+    assert q.set_index("indicator").loc["1.1b", "previous_year"] == 2011 and q.set_index("indicator").loc["1.1b", "term"]
+    words = views.quality_view(q, REF, "vi").set_index("indicator").detail
+    assert words["1.1b"].startswith("tăng gấp 3,0 lần so với nhiệm kỳ trước (bầu năm 2011) (12,5%)")
+    assert words["4.4"].startswith("tăng gấp 3,0 lần so với năm 2019 (10,0)")
+
+
+def test_zero_deaths_among_few_births_are_not_an_anomaly():
+    # a district with ~300 births: 0, 1, 0, 2, 0, 1 deaths; rates 0 to 667 per 100,000 but fewer than 20 events
+    deaths = [0, 1, 0, 2, 0, 1]
+    obs = pd.DataFrame({"unit": "439", "indicator": "4.2", "breakdown": "", "year": range(2015, 2021),
+                        "numerator": deaths, "denominator": 300, "source": "t"})
+    obs["value"] = 1e5 * obs.numerator / obs.denominator
+    assert quality_flags(obs, REF).empty
 
 
 def test_submissions_timeliness_and_completeness(processed):

@@ -11,6 +11,7 @@ from gender_metrics.core.progress import plain
 from gender_metrics.forms import write_form
 from gender_metrics.forms.layout import TEXT_COL, layout_of
 from gender_metrics.outputs.packet import write_packet
+from gender_metrics.present import views
 from gender_metrics.reference import load_reference
 from gender_metrics.store import safe_frame
 
@@ -30,36 +31,48 @@ def one(p, ind, milestone=2020, unit="439"):
 
 P = prog_of([("439", "1.1b", 2016, np.nan, np.nan, 31.4), ("439", "4.4", 2020, np.nan, np.nan, 21.4),
              ("439", "4.2", 2020, 3, 2000, np.nan), ("439", "2.1", 2020, np.nan, np.nan, 48.1),
-             ("439", "4.1", 2020, 530, 470, np.nan)])
+             ("439", "4.1", 2020, 530, 470, np.nan), ("439", "7.2", 2020, 36, 37, np.nan),
+             ("42", "5.1", 2020, np.nan, np.nan, 69.9), ("42", "6.1", 2019, np.nan, np.nan, 1.8)])
 
 
-@pytest.mark.parametrize("ind,lang,expected", [
-    ("1.1b", "vi", "Tỷ lệ nữ đại biểu Hội đồng nhân dân nhiệm kỳ 2016-2021 đạt 31,4% (mục tiêu trên 35%), "
-                   "chưa đạt mục tiêu."),
-    ("1.1b", "en", "Share of women deputies in People's Councils in the 2016-2021 term reached 31.4% "
-                   "(target above 35%): target not achieved."),
-    ("4.4", "vi", "Tỷ lệ phá thai năm 2020 là 21,4 (mục tiêu không quá 25), hoàn thành mục tiêu."),
-    ("4.4", "en", "Abortion ratio in 2020 was 21.4 (target at most 25): target achieved."),
+# one sentence per kind of indicator, as an official writes it: a share "đạt", a ratio or a rate "là" with
+# its unit in words, a reduction "giảm", a multiple "gấp"; the short name; the verdict in one vocabulary
+@pytest.mark.parametrize("unit,ind,lang,expected", [
+    ("439", "1.1b", "vi", "Tỷ lệ nữ đại biểu Quốc hội, HĐND nhiệm kỳ 2016-2021 đạt 31,4%, chưa đạt mục tiêu đề ra "
+                          "(trên 35%)."),
+    ("439", "1.1b", "en", "Share of women deputies (National Assembly, People's Councils), 2016-2021 term: 31.4%; "
+                          "target not achieved (above 35%)."),
+    ("439", "4.4", "vi", "Tỷ lệ phá thai năm 2020 là 21,4 ca trên 100 trẻ đẻ sống, đạt mục tiêu đề ra (không quá 25)."),
+    ("439", "4.4", "en", "Abortion ratio, 2020: 21.4 per 100 live births; target achieved (at most 25)."),
     # the official verdict on the reported value first, then what the statistics say of it
-    ("4.2", "vi", "Tỷ số tử vong mẹ liên quan đến thai sản năm 2020 là 150 (mục tiêu không quá 52), chưa đạt mục tiêu; "
-                  "số liệu nhỏ (3 ca), chưa đủ tin cậy để so sánh."),
-    ("4.2", "en", "Maternal mortality ratio in 2020 was 150 (target at most 52): target not achieved; "
-                  "small numbers (3 cases), too few to compare reliably."),
+    ("439", "4.2", "vi", "Tỷ số tử vong mẹ năm 2020 là 150 ca trên 100.000 trẻ đẻ sống, chưa đạt mục tiêu đề ra "
+                         "(không quá 52); số liệu nhỏ (3 ca), chưa đủ tin cậy để so sánh."),
+    ("439", "4.2", "en", "Maternal mortality ratio, 2020: 150 deaths per 100,000 live births; target not achieved "
+                         "(at most 52); small numbers (3 cases), too few to compare reliably."),
     # METHODS.md: 530 boys / 470 girls -> 112.8 [99.6, 127.7]: "at most 115" is met, but the interval spans 115
-    ("4.1", "vi", "Tỷ số giới tính khi sinh năm 2020 là 112,8 (530 bé trai, 470 bé gái; mục tiêu không quá 115), "
-                  "hoàn thành mục tiêu; chênh lệch so với mục tiêu nằm trong phạm vi dao động ngẫu nhiên "
-                  "(khoảng tin cậy 95% từ 99,6 đến 127,7)."),
-    ("4.1", "en", "Sex ratio at birth in 2020 was 112.8 (530 boys, 470 girls; target at most 115): target achieved; "
-                  "the gap to the target is within the range of chance (95% interval 99.6 to 127.7)."),
-    ("4.3", "vi", "Tỷ lệ phụ nữ mang thai được tiếp cận dịch vụ chăm sóc và dự phòng lây truyền HIV từ mẹ sang con: "
-                  "không có số liệu năm 2020."),
-    ("4.3", "en", "Share of pregnant women reached by prevention of mother-to-child HIV transmission: no data for 2020."),
-    ("3.2", "vi", "Tỷ lệ nữ thạc sỹ: không thu thập ở cấp này."),
-    ("2.1", "vi", "Tỷ lệ mỗi giới trong tổng số người được tạo việc làm mới hằng năm, năm 2020, đạt 48,1% "
-                  "(mục tiêu từ 40% đến 60%), hoàn thành mục tiêu."),  # no "hằng năm năm 2020"
+    ("439", "4.1", "vi", "Tỷ số giới tính khi sinh năm 2020 là 112,8 bé trai trên 100 bé gái (530 bé trai, 470 bé gái), "
+                         "đạt mục tiêu đề ra (không quá 115); chênh lệch so với mục tiêu nằm trong phạm vi dao động "
+                         "ngẫu nhiên (khoảng tin cậy 95% từ 99,6 đến 127,7)."),
+    ("439", "4.1", "en", "Sex ratio at birth, 2020: 112.8 boys per 100 girls (530 boys, 470 girls); target achieved "
+                         "(at most 115); the gap to the target is within the range of chance (95% interval 99.6 to "
+                         "127.7)."),
+    ("439", "2.1", "vi", "Tỷ lệ nữ trong số người được tạo việc làm mới năm 2020 là 48,1%, đạt mục tiêu đề ra "
+                         "(từ 40% đến 60%)."),
+    ("439", "7.2", "vi", "Tỷ lệ cơ quan bố trí cán bộ làm công tác bình đẳng giới năm 2020 đạt 97,3%, chưa đạt mục "
+                         "tiêu đề ra (100%)."),     # "100%", not "từ 100% trở lên"
+    ("42", "5.1", "vi", "Số sản phẩm văn hóa thông tin mang định kiến giới năm 2020 giảm 69,9% so với năm 2010, chưa "
+                        "đạt mục tiêu đề ra (giảm từ 80% trở lên)."),
+    ("42", "5.1", "en", "The number of cultural and information products carrying gender stereotypes, 2020: fell by "
+                        "69.9% from 2010; target not achieved (a fall of at least 80%)."),
+    ("42", "6.1", "vi", "Thời gian làm việc nhà của nữ năm 2019 gấp 1,8 lần nam giới, chưa đạt mục tiêu đề ra "
+                        "(không quá 1,5 lần)."),
+    ("42", "6.1", "en", "Women's time on housework, 2019: 1.8 times men's; target not achieved (at most 1.5 times men's)."),
+    ("439", "4.3", "vi", "Tỷ lệ phụ nữ mang thai được dự phòng lây truyền HIV: không có số liệu năm 2020."),
+    ("439", "4.3", "en", "Share of pregnant women reached by HIV prevention: no data for 2020."),
+    ("439", "3.2", "vi", "Tỷ lệ nữ thạc sĩ: không thu thập ở cấp này."),
 ])
-def test_sentences(ind, lang, expected):
-    assert result_sentence(one(P, ind), REF, lang) == expected
+def test_sentences(unit, ind, lang, expected):
+    assert result_sentence(one(P, ind, unit=unit), REF, lang) == expected
 
 
 def test_shortcomings_ordered_by_how_far_they_fell_short():
@@ -75,8 +88,10 @@ def test_improvements_and_computed_causes():
                  ("439", "2.3", 2020, np.nan, np.nan, 28.0)])
     mine = p[p.unit == "439"]
     _, imp, _ = assess(mine, REF, "vi")
-    assert imp == ["Tỷ lệ lao động nữ nông thôn dưới 45 tuổi được đào tạo nghề và chuyên môn kỹ thuật tăng từ "
-                   "10,0% năm 2010 lên 28,0% năm 2020."]
+    assert imp == ["Tỷ lệ lao động nữ nông thôn được đào tạo nghề tăng từ 10,0% năm 2010 lên 28,0% năm 2020."]
+    srb = prog_of([("439", "4.1", 2010, 1200, 1000, np.nan), ("439", "4.1", 2020, 1128, 1000, np.nan)])
+    _, imp, _ = assess(srb[srb.unit == "439"], REF, "vi")   # the unit in words once, after the last value
+    assert imp == ["Tỷ số giới tính khi sinh giảm từ 120,0 năm 2010 xuống 112,8 bé trai trên 100 bé gái năm 2020."]
     causes = computed_causes(mine, REF, "vi")
     assert not any(c.startswith("Kết quả năm 2020 kém hơn") for c in causes)  # 30% -> 28% without parts: no test
     assert any(c.startswith("Thiếu số liệu: 18 chỉ tiêu") for c in causes)  # 19 district indicators, 1 reported
@@ -90,8 +105,21 @@ def test_a_worse_result_is_asserted_only_when_a_test_finds_it():
     p = prog_of([("439", "2.3", 2015, 300, 1000, np.nan), ("439", "2.3", 2020, 250, 1000, np.nan),
                  ("439", "4.1", 2015, 210, 190, np.nan), ("439", "4.1", 2020, 220, 187, np.nan)])
     causes = computed_causes(p[p.unit == "439"], REF, "vi")
-    assert "Kết quả năm 2020 kém hơn năm 2015, mức chênh lệch có ý nghĩa thống kê: 2.3." in causes
-    assert not any("4.1" in c and "kém hơn" in c for c in causes)
+    assert ("Kết quả năm 2020 kém hơn năm 2015, mức chênh lệch có ý nghĩa thống kê: Tỷ lệ lao động nữ nông thôn "
+            "được đào tạo nghề (năm 2015: 30,0%; năm 2020: 25,0%).") in causes
+    assert not any("giới tính khi sinh" in c for c in causes)
+
+
+def test_a_band_is_worse_only_further_outside_it_and_a_change_must_show_in_print():
+    # 2.1 (women's share of new jobs within 40-60%): 55% -> 45% is a move inside the band, not a regression,
+    # however significant; 2.3: 44.74% -> 44.66% (44,7% both) is invisible at the printed precision
+    p = prog_of([("439", "2.1", 2015, 5500, 10000, np.nan), ("439", "2.1", 2020, 4500, 10000, np.nan),
+                 ("439", "2.3", 2015, 447400, 1000000, np.nan), ("439", "2.3", 2020, 446600, 1000000, np.nan)])
+    causes = computed_causes(p[p.unit == "439"], REF, "vi")
+    assert not any("kém hơn" in c for c in causes)
+    p = prog_of([("439", "2.1", 2015, 4500, 10000, np.nan), ("439", "2.1", 2020, 3500, 10000, np.nan)])
+    assert any("kém hơn" in c and "Tỷ lệ nữ trong số người được tạo việc làm mới" in c
+               for c in computed_causes(p[p.unit == "439"], REF, "vi"))   # 45% -> 35%: now outside the band
 
 
 def test_near_duplicate_lessons_are_merged_and_attributed():
@@ -109,11 +137,20 @@ def test_near_duplicate_lessons_are_merged_and_attributed():
 
 def test_province_gathers_lessons_of_all_units(processed):
     n = gm.narrative("42", "vi", processed)
-    assert sum(len(units) for _, units in n.lessons) >= 20  # 25 forms, each with a lesson
-    assert len(n.lessons) < 10  # the sample's lessons come from a few wordings: merged
-    groups = {g for g, _, _ in n.causes}
-    assert groups == {"causes_objective", "causes_subjective"}
-    assert all(who.startswith("Do ") and " đơn vị nêu: " in who for _, _, who in n.causes) and n.recommendations
+    lessons = n.said("lessons")
+    assert sum(len(q.units) for q in lessons) >= 20  # 25 forms, each with a lesson
+    assert len(lessons) < 10  # the sample's lessons come from a few wordings: merged
+    assert n.lessons == [q.text for q in lessons] and all(isinstance(x, str) for x in n.causes)
+    assert n.said("causes_objective") and n.said("causes_subjective") and n.recommendations
+    assert all(q.units and q.sources for key in ("lead_budget", "results") for q in n.said(key))
+
+
+def test_a_unit_report_attributes_its_own_words_to_its_form_not_to_itself(processed):
+    n = gm.narrative("Cẩm Xuyên", "vi", processed)
+    assert all(q.units == ("Huyện Cẩm Xuyên",) and q.sources[0].startswith("cam-xuyen.xlsx!")
+               for q in n.said("lessons"))
+    html = gm.UnitReport("Cẩm Xuyên", "vi", processed).evaluation().data
+    assert "Do 1 đơn vị nêu" not in html and "Nội dung do đơn vị ghi trong biểu mẫu (cam-xuyen.xlsx!" in html
 
 
 def test_hostile_text_is_escaped_in_html_and_neutralised_in_excel(tmp_path):
@@ -201,13 +238,12 @@ def test_long_attribution_lists_are_folded():
 
 def test_province_report_folds_the_units_behind_gathered_texts(processed):
     n = gm.narrative("42", "vi", processed)
-    long = [(k, us) for k, us in n.units_of.items() if len(us) > 5]
+    long = [q for key in ("recommendations", "causes_objective") for q in n.said(key) if len(q.units) > 5]
     assert long  # the sample's recommendations and causes are shared by many units
     html = gm.UnitReport("42", "vi", processed).evaluation().data
-    section, text = long[0][0]
-    block = html.split(text.replace("&", "&amp;"), 1)[1].split("<blockquote>", 1)[0]
-    assert block.startswith("</blockquote><details") and f"Do {len(long[0][1])} đơn vị nêu" in block
-    assert all(u in block for u in long[0][1])  # folded, not dropped
+    block = html.split(long[0].text.replace("&", "&amp;"), 1)[1].split("<blockquote>", 1)[0]
+    assert block.startswith("</blockquote><details") and f"Do {len(long[0].units)} đơn vị nêu" in block
+    assert all(u in block for u in long[0].units)  # folded, not dropped
     own = gm.UnitReport("439", "vi", processed).evaluation().data
     assert "<details" not in own and "Nội dung do đơn vị ghi trong biểu mẫu (" in own
 
@@ -226,12 +262,24 @@ def test_packet_carries_the_province_assessment_in_words(processed, tmp_path):
     lines = [c.value for c in ws["A"] if c.value]
     assert lines[0] == "Đánh giá chung - Tỉnh Hà Tĩnh" and "DỮ LIỆU MẪU" in lines[1]
     n = gm.narrative("42", "vi", processed)
-    heads = ["Kết quả đạt được", "Hạn chế, tồn tại", "Nguyên nhân khách quan", "Nguyên nhân chủ quan",
-             "Bài học kinh nghiệm", "Kiến nghị, đề xuất"]
+    heads = ["Công tác lãnh đạo, chỉ đạo, tổ chức thực hiện", "Kết quả đạt được", "Hạn chế, tồn tại",
+             "Nguyên nhân khách quan", "Nguyên nhân chủ quan", "Bài học kinh nghiệm", "Kiến nghị, đề xuất"]
     assert [lines.index(h) for h in heads] == sorted(lines.index(h) for h in heads)
     assert all("• " + s in lines for s in n.results + n.shortcomings)  # every sentence, none lost
-    assert all(txt in lines for txt, _ in n.lessons + n.recommendations)
-    first_lesson, units = n.lessons[0]
-    assert lines[lines.index(first_lesson) + 1] == f"Do {len(units)} đơn vị nêu: " + ", ".join(units)
+    assert all(txt in lines for txt in n.lessons + n.recommendations + [q.text for q in n.said("results")])
+    first = n.said("lessons")[0]
+    assert lines[lines.index(first.text) + 1] == f"Do {len(first.units)} đơn vị nêu: " + ", ".join(first.units)
     assert ws.page_setup.orientation == "portrait" and int(ws.page_setup.paperSize) == 9
     assert all(c.data_type != "f" for c in ws["A"])
+
+
+def test_summary_of_one_indicator_says_it_plainly():
+    p = prog_of([("439", "4.2", 2020, 3, 2000, np.nan)])
+    mine = p[(p.unit == "439") & (p.indicator == "4.2")]
+    assert views.summary_lines(mine, "vi") == [
+        "Năm 2015, chỉ tiêu duy nhất được đánh giá: không có số liệu.",
+        "Năm 2020, chỉ tiêu duy nhất được đánh giá: chưa đạt. Kết luận này chưa chắc chắn (số liệu nhỏ, hoặc "
+        "chênh lệch so với mục tiêu nằm trong phạm vi dao động ngẫu nhiên)."]
+    assert views.summary_lines(mine, "en")[1] == (
+        "2020: the one indicator assessed: not achieved. This verdict is uncertain (small numbers, or a difference "
+        "within the range of chance).")

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import gender_metrics as gm
+from gender_metrics.core.narrative import merge_lessons
 from gender_metrics.outputs.html import export_html
 from gender_metrics.run.batch import plan, run
 
@@ -63,7 +64,18 @@ def test_national_report_is_real_data(processed):
     r = gm.UnitReport("VN", "vi", processed)
     head = r.header().data
     assert "DỮ LIỆU MẪU" not in head and "Số liệu thật" in head
-    assert "GSO" in r.results_table().data
+    table = r.results_table().data
+    # the official source in Vietnamese, the secondary one beside it; each body named as itself
+    assert "Tổng cục Thống kê, số liệu năm 2020 (nguồn thứ cấp: VnExpress)" in table            # 4.1 in 2020
+    assert "Kết quả bầu cử đại biểu Quốc hội khóa XIV (năm 2016) (nguồn thứ cấp: plo.vn)" in table  # the 2016 term
+    assert "Tỷ lệ nữ đại biểu Quốc hội</td>" in table and "Tỷ lệ nữ đại biểu HĐND cấp tỉnh</td>" in table
+    assert "GSO" not in table and "https://" not in table
+    words = r.evaluation().data
+    assert "Tỷ lệ nữ đại biểu Quốc hội tăng từ 25,8% nhiệm kỳ bầu năm 2007 lên" in words   # the year actually used
+    assert "so với năm 2010" not in words and "Những chuyển biến lớn nhất so với" not in words
+    en = gm.UnitReport("VN", "en", processed).results_table().data
+    assert "General Statistics Office, 2020 figure (secondary source: VnExpress)" in en
+    assert "Share of women deputies in the National Assembly</td>" in en
 
 
 def test_hostile_narrative_is_escaped(processed, tmp_path):
@@ -97,7 +109,7 @@ def test_batch_runs_index_and_skips_unchanged(processed, tmp_path):
 def test_plan_rejects_bad_parameters_before_any_kernel(processed, tmp_path):
     with pytest.raises(gm.UnitError):
         plan(["Kỳ Anh"], processed_dir=processed, out_dir=tmp_path)
-    with pytest.raises(ValueError, match="unknown kind"):
+    with pytest.raises(ValueError, match="không có loại báo cáo"):
         plan(None, ["districts"], processed_dir=processed, out_dir=tmp_path)
     with pytest.raises(ValueError, match="lang"):
         plan(None, None, lang="fr", processed_dir=processed, out_dir=tmp_path)
@@ -116,16 +128,19 @@ def test_cli_exit_codes(processed, tmp_path):
     ok = subprocess.run([*exe, "progress", "--level", "province", "--processed", str(processed),
                          "--out", str(tmp_path / "p.csv")], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
-    assert (tmp_path / "p.csv").read_text(encoding="utf-8").startswith("unit,level,")
-    p = pd.read_csv(tmp_path / "p.csv", dtype={"unit": str})
-    assert set(p.unit) == {"42"} and set(p.level) == {"province"}
-    fx = subprocess.run([*exe, "feasibility", "--processed", str(processed), "--out", str(tmp_path / "f.xlsx")],
-                        capture_output=True, text=True)
+    text = (tmp_path / "p.csv").read_text(encoding="utf-8-sig")   # with a BOM: Excel on Windows reads UTF-8
+    assert text.startswith("Loại dữ liệu,Mã đơn vị,Đơn vị,Mã chỉ tiêu,Chỉ tiêu,") and "DỮ LIỆU MẪU,42,Tỉnh Hà Tĩnh," in text
+    p = pd.read_csv(tmp_path / "p.csv", dtype={"Mã đơn vị": str}, encoding="utf-8-sig")
+    assert set(p["Mã đơn vị"]) == {"42"} and set(p["Đánh giá"]) <= {"Đạt", "Chưa đạt", "Không có số liệu"}
+    assert p["Giá trị"].dropna().map(lambda x: round(x, 1) == x).all()    # rounded as the reports print them
+    fx = subprocess.run([*exe, "feasibility", "--processed", str(processed), "--out", str(tmp_path / "f.xlsx"),
+                         "--lang", "en"], capture_output=True, text=True)
     assert fx.returncode == 0, fx.stderr
-    f = pd.read_excel(tmp_path / "f.xlsx", dtype={"unit": str, "indicator": str})
-    assert {"national", "proposed"} == set(f.target_kind)
-    vn = f[(f.unit == "VN") & (f.indicator == "4.1")]
-    assert set(vn.verdict) <= {"unlikely", "needs_acceleration"} and len(vn) == 2
+    f = pd.read_excel(tmp_path / "f.xlsx", dtype={"Unit code": str, "Indicator id": str})
+    assert {"National", "Proposed by the unit"} == set(f["Target kind"]) and set(f["Data"]) == {"SAMPLE DATA (DỮ LIỆU MẪU)"}
+    vn = f[(f["Unit code"] == "VN") & (f["Indicator id"] == "4.1")]
+    assert set(vn["Feasibility"]) <= {"Unlikely", "Needs acceleration"} and len(vn) == 2
+    assert set(vn["Unit"]) == {"Viet Nam"}
 
 
 def test_province_report_with_an_undated_form(raw_dir, tmp_path):
@@ -155,7 +170,7 @@ def test_province_report_with_an_undated_form(raw_dir, tmp_path):
     catalogue_order = list(gm.load_catalogue().for_strategy("2011-2020").id)  # the strategy's own order
     assert ids == [i for i in catalogue_order if i in ids] and ids[:3] == ["1.1a", "1.1b", "1.2"]
     assert len(ids) == 24
-    assert "Tỷ lệ nữ đại biểu Hội đồng nhân dân" in legend
+    assert "Tỷ lệ nữ đại biểu Quốc hội, đại biểu Hội đồng nhân dân các cấp" in legend
 
 
 def test_band_targets_are_drawn_as_bands(processed):
@@ -206,10 +221,10 @@ def _qualified(processed, unit):
 def test_district_report_says_both_layers_of_every_verdict(district_html, processed):
     p, q = _qualified(processed, "439")
     assert len(q) >= 3, "the sample's district should have uncertain verdicts to show"
-    table = district_html.split("<table class='gmt'>")[1]          # the results table comes first
+    table = district_html.split("<table class='gmt results'>")[1].split("</table>")[0]   # the results table
     rows = {m.group(1): m.group(0) for m in re.finditer(r"<tr><td>([0-9a-z.]+)</td>.*?</tr>", table, re.S)}
     for r in q.itertuples():
-        cells = re.findall(r"<td(?: class='([^']*)')?>(.*?)</td>", rows[r.indicator], re.S)
+        cells = re.findall(r"<td(?: class='([^']*)')?(?: title='[^']*')?>(.*?)</td>", rows[r.indicator], re.S)
         # id, name, unit, baseline, then target, result, verdict per milestone
         cls, text = cells[4 + 3 * [2015, 2020].index(int(r.milestone)) + 2]
         assert cls == f"st-{r.status}" and text.startswith(STATUS_WORD[r.status] + "<br>"), (r.indicator, text)
@@ -221,13 +236,14 @@ def test_district_report_says_both_layers_of_every_verdict(district_html, proces
         assert f"số liệu nhỏ ({int(r.events)} ca), chưa đủ tin cậy để so sánh." in district_html
     if (final.certainty == "uncertain").any():
         assert "; chênh lệch so với mục tiêu nằm trong phạm vi dao động ngẫu nhiên (khoảng tin cậy 95% từ" in district_html
-    # the summary counts verdicts and says how many are uncertain
+    # the summary counts the verdicts that occur (no "0 chỉ tiêu ...") and says how many are uncertain
     for m in (2015, 2020):
         g = p[(p.milestone == m) & (p.status != "not_collected")]
         n = g.status.value_counts()
-        line = (f"Năm {m}: {n.get('achieved', 0)} chỉ tiêu đạt, {n.get('not_achieved', 0)} chưa đạt, "
-                f"{n.get('incomplete', 0)} chưa đủ số liệu tổng hợp, {n.get('no_data', 0)} không có số liệu "
-                f"(trên {len(g)} chỉ tiêu được đánh giá); trong đó "
+        words = {"achieved": "đạt", "not_achieved": "chưa đạt", "incomplete": "chưa đủ số liệu tổng hợp",
+                 "no_data": "không có số liệu"}
+        parts = ", ".join(f"{n[s]} chỉ tiêu {w}" for s, w in words.items() if n.get(s, 0))
+        line = (f"Năm {m}, trong {len(g)} chỉ tiêu được đánh giá: {parts}. Trong đó "
                 f"{int(g.certainty.isin(['uncertain', 'small_numbers']).sum())} kết luận chưa chắc chắn")
         assert line in district_html
     assert "chưa đủ cơ sở kết luận" not in district_html    # the statistics never replace the verdict
@@ -312,11 +328,11 @@ def test_feasibility_caveats_sit_beside_their_verdict(processed, lang, small, aw
     f = f[f.unit == "42"]
     table = gm.UnitReport("42", lang, processed).feasibility_table().data
     rows = {}
-    for m in re.finditer(r"<tr><td>([0-9a-z.]+)</td><td>[^<]*</td><td>(\d{4})</td>.*?</tr>", table, re.S):
+    for m in re.finditer(r"<tr><td>([0-9a-z.]+)</td><td class='name'[^>]*>[^<]*</td><td>(\d{4})</td>.*?</tr>", table, re.S):
         rows.setdefault((m.group(1), int(m.group(2))), m.group(0))
     for r in f.itertuples():
         html = rows[(r.indicator, int(r.year))]
-        verdict = re.search(r"<td class='st-[a-z_]+'>(.*?)</td>", html, re.S).group(1)
+        verdict = re.search(r"<td class='verdict st-[a-z_]+'>(.*?)</td>", html, re.S).group(1)
         codes = set(str(r.caveats or "").split(";")) - {""}
         assert ("small" in codes) == (small in verdict), (r.indicator, r.year, verdict)
         assert ("away" in codes) == (away_words in html)
@@ -343,3 +359,37 @@ def test_bar_charts_hatch_and_say_qualified_verdicts(processed):
     for text, r in zip(bars.customdata, d.itertuples(), strict=True):
         assert text.startswith(words[r.status]) and ("dao động ngẫu nhiên" in text) == (r.certainty == "uncertain")
     assert key.name.startswith("Cột gạch chéo: kết luận chưa chắc chắn")
+
+
+def test_every_assessment_cell_of_every_sample_form_is_in_its_units_report(raw_dir, processed):
+    """What each unit wrote in its assessment sheet appears in its own report, verbatim, and gathered in
+    the province's (read from the committed forms themselves, not from the processed tables)."""
+    import html as html_lib
+
+    from openpyxl import load_workbook
+
+    from gender_metrics.forms.layout import TEXT_COL, layout_of
+
+    ref = gm.load_reference()
+    lay = layout_of(ref)
+    prov = gm.UnitReport("42", "vi", processed)
+    province = html_lib.unescape(prov.leadership().data + prov.evaluation().data)
+    gathered = prov.assessment
+    checked, forms = 0, sorted(raw_dir.glob("*.xlsx"))
+    for path in forms:
+        wb = load_workbook(path, read_only=True)
+        code = str(wb[lay.sheet_id]["B3"].value)
+        cells = [(key, wb[lay.sheet_txt].cell(row, TEXT_COL).value) for row, key in lay.section_rows.items()]
+        wb.close()
+        r = gm.UnitReport(code, "vi", processed)
+        page = html_lib.unescape(r.leadership().data + r.evaluation().data)
+        for key, text in cells:
+            assert text, (path.name, key)
+            assert text in page, (path.name, key)              # verbatim in the unit's own report
+            # in the province's: its words, or a near-identical wording with the same figures, attributed to it
+            quote = next(q for q in gathered.said(key) if r.name in q.units)
+            same = pd.DataFrame({"unit": ["441", "443"], "text": [quote.text, text]})
+            assert quote.text == text or len(merge_lessons(same, ref)) == 1, (path.name, key)
+            assert quote.text in province
+            checked += 1
+    assert len(forms) == 25 and checked == 25 * len(lay.section_rows)   # 13 districts, 12 departments; every section

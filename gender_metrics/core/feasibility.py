@@ -1,4 +1,4 @@
-"""Feasibility of the next strategy's targets from each unit's trend (METHODS.md §5).
+"""Feasibility of the next strategy's targets from each unit's trend (docs/methods.md §5).
 
 For every unit × indicator of the next strategy × target year, the series of the indicator's
 ``predecessor`` in the judged strategy (headline values, breakdown "") over the review's trend window
@@ -429,7 +429,7 @@ def _caveats(u: pd.DataFrame) -> pd.Series:
 
 def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFrame | None = None, *,
                 breaks: pd.DataFrame | None = None, weighted: bool = True) -> pd.DataFrame:
-    """Can each unit reach the next strategy's targets on its trend? (METHODS.md §5)
+    """Can each unit reach the next strategy's targets on its trend? (docs/methods.md §5)
 
     One row per unit × next-strategy indicator × target year, with the columns of
     :data:`FEASIBILITY_COLUMNS`: unit, indicator, year, target_op, target, national_target,
@@ -537,7 +537,7 @@ def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFram
     out = pd.concat([rows, res.drop(columns=["key", "T", "op", "target", "share"])], axis=1)
     out = out.merge(per.drop(columns=key_cols), on="key", how="left")
 
-    # ---- verdicts (METHODS.md §5)
+    # ---- verdicts (docs/methods.md §5)
     p = out.p_met.to_numpy(dtype=float)
     n = out.n_points.to_numpy()
     has_obs = out.last_value.notna().to_numpy()

@@ -8,7 +8,7 @@ Pure functions over DataFrames (no file access; the review's reference data come
   province figure, that figure is the official one and the district aggregate stays beside it;
 - status at each milestone with the target's operator (>=, >, <=, <, between), the year actually
   used (the milestone year, else the year before), term-based indicators by their election year;
-- the verdict (``status``) is the official one, on the reported value (METHODS.md §2); the 95%
+- the verdict (``status``) is the official one, on the reported value (docs/methods.md §2); the 95%
   interval (Wilson for shares, exact Poisson for rare events, transformed Wilson for the sex ratio
   at birth) and the number of events qualify it (``certainty``), they never replace it;
 - a province value summed from some of its areas is ``incomplete`` (``units_reported`` of
@@ -312,7 +312,7 @@ def progress(observations: pd.DataFrame, ref: Reference) -> pd.DataFrame:
 
 
 def qualify(value, op, target, high, low, upp, method, events, full_cover=False) -> np.ndarray:
-    """The certainty of a verdict on ``value`` (METHODS.md §2, §4), element-wise.
+    """The certainty of a verdict on ``value`` (docs/methods.md §2, §4), element-wise.
 
     ``exact``: a complete count of seats or bodies (interval method "none"), or a "100% of cases"
     target judged on the count; ``small_numbers``: fewer than 20 events (the rate is unstable,

@@ -5,7 +5,7 @@ numpy arrays of float (or bool / object for flags and labels). No function loops
 Python, and none raises on missing data: a NaN input, or a zero number of trials / births, gives
 NaN (or the "not computed" label), never an exception or a RuntimeWarning.
 
-Methods (see ``/work/shared/reference/METHODS.md``):
+Methods (see ``docs/methods.md`` in the repository):
 
 * :func:`wilson_interval` - Wilson (1927) score interval for a proportion, identical to
   ``statsmodels.stats.proportion.proportion_confint(..., method="wilson")``.
@@ -163,7 +163,7 @@ def srb_interval(boys, girls, alpha=0.05) -> tuple[np.ndarray, np.ndarray]:
     so the bounds carry over. NaN or no births give NaN; no girls gives an upper bound of +inf.
 
     Against a ceiling X the verdict is on the value; it is firm only if the whole interval lies on
-    the same side of X, else uncertain (METHODS.md section 4).
+    the same side of X, else uncertain (docs/methods.md section 4).
     """
     b, g = np.broadcast_arrays(_as_float(boys), _as_float(girls))
     valid = (b >= 0) & (g >= 0)  # False for NaN
@@ -237,7 +237,7 @@ def unstable(events, threshold=20) -> np.ndarray:
 
 
 def change_pvalue(method, num0, den0, num1, den1) -> np.ndarray:
-    """Two-sided p-value of a change between two years (METHODS.md §4), row by row.
+    """Two-sided p-value of a change between two years (docs/methods.md §4), row by row.
 
     * ``"wilson"`` (shares): the two-proportion z-test with the pooled proportion,
       ``z = (p1 − p0) / sqrt(p (1 − p) (1/n0 + 1/n1))``;

@@ -1,4 +1,4 @@
-"""Observations that a verdict can rest on (METHODS.md §6): the rules every row must pass before the
+"""Observations that a verdict can rest on (docs/methods.md §6): the rules every row must pass before the
 core judges anything, checked on the whole table at once. A row that breaks a rule is named, with
 what it holds and the rule; nothing is judged from it.
 
@@ -112,7 +112,7 @@ def validate_observations(obs: pd.DataFrame, ref: Reference) -> pd.DataFrame:
         shown = "; ".join(
             f"row {i} ({_show(obs, i)}): {why}" for i, why in rows.problem.head(SHOWN).items())
         more = f" … and {len(rows) - SHOWN} more" if len(rows) > SHOWN else ""
-        raise DataError(f"{len(rows)} observation(s) break a validation rule (METHODS.md §6): {shown}{more}", rows)
+        raise DataError(f"{len(rows)} observation(s) break a validation rule (docs/methods.md §6): {shown}{more}", rows)
     df["year"] = year.astype(int)
     return df
 

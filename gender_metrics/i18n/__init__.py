@@ -76,7 +76,7 @@ def fmt_value(x, unit: str, lang: str = "vi", *, compact: bool = False) -> str:
     if compact and x is not None and x == x:
         digits = 0 if float(x) == int(float(x)) else 1
     s = fmt_number(x, digits, lang)
-    return s + "%" if unit == "%" and s != "–" else s
+    return s + "%" if unit.startswith("%") and s != "–" else s   # "%", and "% giảm" (a reduction in percent)
 
 
 def fmt_date(d, lang: str = "vi") -> str:
@@ -102,4 +102,6 @@ def fmt_target(op: str, value, high=None, unit: str = "", lang: str = "vi", *, w
         return t("op_between", lang, low=v, high=hi) if words else f"{v} - {hi}"
     if op not in _OP_KEY:
         raise ValueError(f"unknown target operator {op!r}; expected one of {[*_OP_KEY, 'between']}")
+    if op == ">=" and unit.startswith("%") and float(value) == 100:   # "100%", not "từ 100% trở lên"
+        return t("op_all", lang, value=v)
     return t(_OP_KEY[op], lang, value=v) if words else f"{_OP_SIGN[op]} {v}"

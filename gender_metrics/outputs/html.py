@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 from functools import lru_cache
 from importlib import resources
@@ -83,6 +84,32 @@ def exporter():
     return ex
 
 
+_H2 = re.compile(r"<h2(?: id='([^']*)')?>(.*?)</h2>", re.S)
+_TOC = re.compile(r"<nav class='toc' data-gm-toc='([^']*)'></nav>")
+
+
+def contents(page: str) -> str:
+    """The page with its contents list filled in: a link to every section heading (h2) of the report,
+    in order; headings without an anchor get one."""
+    m = _TOC.search(page)
+    if not m:
+        return page
+    items, n = [], 0
+
+    def anchor(h: re.Match) -> str:
+        nonlocal n
+        n += 1
+        ident = h.group(1) or f"s-{n}"
+        items.append((ident, re.sub(r"<[^>]+>", "", h.group(2)).strip()))
+        return f"<h2 id='{ident}'>{h.group(2)}</h2>"
+
+    page = page[:m.end()] + _H2.sub(anchor, page[m.end():])
+    if len(items) < 2:
+        return page
+    links = "".join(f"<li><a href='#{i}'>{text}</a></li>" for i, text in items)   # already escaped text
+    return page[:m.start()] + f"<nav class='toc'><b>{m.group(1)}</b><ol>{links}</ol></nav>" + page[m.end():]
+
+
 class HtmlReport(Output):
     """One unit's report page from its executed notebook."""
 
@@ -107,8 +134,10 @@ class HtmlReport(Output):
             asset = ensure_assets(self.path.parent)
             res["gm_plotly_src"] = os.path.relpath(asset, self.path.parent).replace(os.sep, "/")
         self.nb.metadata["title"] = self.title or self.path.stem
-        body, _ = exporter().from_notebook_node(self.nb, resources=res)
-        tmp.write_text(body, encoding="utf-8")
+        ex = exporter()
+        ex.language_code = self.lang          # <html lang="vi">
+        body, _ = ex.from_notebook_node(self.nb, resources=res)
+        tmp.write_text(contents(body), encoding="utf-8")
 
 
 def export_html(notebook, out_html: Path | str, *, lang: str = "vi", title: str | None = None,
@@ -118,28 +147,73 @@ def export_html(notebook, out_html: Path | str, *, lang: str = "vi", title: str 
 
 
 class Index(Output):
-    """``reports/index.html``: every report with its kind, status and link (failures included)."""
+    """``reports/index.html``: every report by unit name (a link in the page's language, and to the other
+    language's report where it was made), its kind, the unit's submission state, and any failure."""
 
     suffix = ".html"
 
-    def __init__(self, entries: list[dict], ref, *, lang: str = "vi", sample: bool = False, packet: bool = False):
+    def __init__(self, entries: list[dict], ref, *, lang: str = "vi", sample: bool = False, packet: bool = False,
+                 submissions=None):
         self.entries, self.ref, self.lang, self.sample, self.packet = entries, ref, lang, sample, packet
+        self.submissions = submissions
+
+    def _state(self, unit: str, kind: str) -> tuple[str, str]:
+        """(css class, words) of the unit's submission, for the units that send a form."""
+        if self.submissions is None or kind == "feasibility" or unit not in self.ref.units.reporting:
+            return "", ""
+        from ..present.views import SUBMISSION_CLASS, submission_state
+
+        st = submission_state(unit, self.submissions)
+        return SUBMISSION_CLASS[st], t("index_state_" + st, self.lang)
+
+    def write(self, path: Path | str) -> Path:
+        self.path = Path(path)
+        return super().write(path)
 
     def render(self, tmp: Path) -> None:
         from ..present.report import render
 
         L, T = self.lang, (lambda k, **kw: self.ref.text(k, self.lang, **kw))
         kinds = {"feasibility": T("section_feasibility")}
-        rows = [{"status": e["status"], "label": e["label"],
-                 "kind": kinds.get(e["kind"]) or t(f"unit_kind_{e['kind']}", L),
-                 "status_text": t(f"index_status_{e['status']}", L), "html": e.get("html"), "error": e.get("error", "")}
-                for e in self.entries]
-        page = render("index.html.j2", T=T, lang=L, rows=rows, sample=self.sample, packet=self.packet,
+        by: dict[tuple[str, str], dict[str, dict]] = {}
+        for e in self.entries:
+            by.setdefault((e["unit"], e["kind"]), {})[e.get("lang", "vi")] = e
+        rows = []
+        for (unit, kind), langs in by.items():
+            mine = langs.get(L) or next(iter(langs.values()))
+            other = [(lg, e["html"]) for lg, e in langs.items() if lg != L and e.get("html") and e["status"] != "failed"]
+            cls, state = self._state(unit, kind)
+            label = self.ref.label(unit, L) if unit in set(self.ref.units.table.code) else mine["label"]
+            rows.append({"label": label, "status": mine["status"],
+                         "kind": kinds.get(kind) or t(f"unit_kind_{kind}", L),
+                         "html": mine.get("html") if mine["status"] != "failed" and L in langs else None,
+                         "error": mine.get("error", "") if mine["status"] == "failed" else "",
+                         "state": state, "state_class": cls,
+                         "pdf": _pdf_beside(self.path.parent, mine.get("html")) if mine["status"] != "failed" else None,
+                         "other": [(t(f"lang_name_{lg}", L), html) for lg, html in other]})
+        from ..i18n import LANGS
+        from ..present.report import index_name
+
+        others = [(t(f"index_in_{lg}", L), index_name(lg)) for lg in LANGS
+                  if lg != L and (self.path.parent / index_name(lg)).exists()]
+        page = render("index.html.j2", T=T, lang=L, rows=rows, sample=self.sample, packet=self.packet, other_indexes=others,
                       made=dt.datetime.now().strftime("%d/%m/%Y %H:%M"))
         tmp.write_text(page, encoding="utf-8")
 
 
-def write_index(reports_dir: Path | str, entries: list[dict], ref, *, lang: str = "vi", sample: bool = False) -> Path:
+def _pdf_beside(folder: Path, html: str | None) -> str | None:
+    """The PDF printed from a report page (``run --pdf``), when it is there and not older than the page."""
+    if not html:
+        return None
+    page, pdf = folder / html, (folder / html).with_suffix(".pdf")
+    return pdf.name if pdf.exists() and page.exists() and pdf.stat().st_mtime >= page.stat().st_mtime else None
+
+
+def write_index(reports_dir: Path | str, entries: list[dict], ref, *, lang: str = "vi", sample: bool = False,
+                submissions=None) -> Path:
     reports_dir = Path(reports_dir)
     packet = (reports_dir / "packet.xlsx").exists()  # written by `make reports` beside the reports
-    return Index(entries, ref, lang=lang, sample=sample, packet=packet).write(reports_dir / "index.html")
+    from ..present.report import index_name
+
+    return Index(entries, ref, lang=lang, sample=sample, packet=packet, submissions=submissions).write(
+        reports_dir / index_name(lang))

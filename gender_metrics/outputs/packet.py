@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from ..core.progress import plain
 from ..i18n import t
 from ..present import views
-from ..reference import Reference
+from ..reference import LEADERSHIP, Reference
 from ..store import safe_text
 from .base import Output
 
@@ -130,19 +130,30 @@ class Packet(Output):
             rows.append((level, T(key)))
             rows.extend(items or [("small", t("none_line", lang))])
 
-        def quoted(pairs):  # the text and who gave it (a form cell, or the units gathered by the province)
-            return [row for txt, who in pairs for row in (("text", txt), ("small", who))]
+        def quoted(items):  # the text and who wrote it (a form cell, or the units gathered by the province)
+            def who(q):
+                if n.gathered:
+                    return t("lessons_from", lang, n=len(q.units), units=", ".join(q.units))
+                return t("from_form", lang, source=", ".join(q.sources))
+            return [row for q in items for row in (("text", q.text), ("small", who(q)))]
 
-        section("section_results", [("bullet", x) for x in n.results])
-        section("section_improvements", [("bullet", x) for x in n.improvements], "h3")
-        section("section_shortcomings", [("bullet", x) for x in n.shortcomings])
+        own = t("gathered_label" if n.gathered else "own_label", lang)
+        for key in LEADERSHIP:
+            section("section_" + key, quoted(n.said(key)), "h3")
+        rows.insert(2, ("h2", T("section_lead")))
+        for key, computed in (("results", n.results), ("shortcomings", n.shortcomings)):
+            rows.append(("h2", T("section_" + key)))
+            section_rows = quoted(n.said(key))
+            rows.extend([("h3", own), *(section_rows or [("small", t("none_line", lang))])])
+            section("computed_label", [("bullet", x) for x in computed], "h3")
+            if key == "results" and n.improvements:
+                section("section_improvements", [("bullet", x) for x in n.improvements], "h3")
         rows.append(("h2", T("section_causes")))
         for group in ("causes_objective", "causes_subjective"):
-            section("section_" + group, quoted([(x, w) for g, x, w in n.causes if g == group]), "h3")
+            section("section_" + group, quoted(n.said(group)), "h3")
         section("computed_label", [("bullet", x) for x in n.computed_causes], "h3")
-        section("section_lessons", [p for txt, us in n.lessons for p in
-                                    (("text", txt), ("small", t("lessons_from", lang, n=len(us), units=", ".join(us))))])
-        section("section_recommendations", quoted(n.recommendations))
+        section("section_lessons", quoted(n.said("lessons")))
+        section("section_recommendations", quoted(n.said("recommendations")))
         fonts = {"title": Font(bold=True, size=12), "banner": banner_font,
                  "h2": Font(bold=True, size=12, color="1F4E79"), "h3": Font(bold=True, italic=True),
                  "small": Font(size=9, color="555555"), "text": Font(), "bullet": Font()}

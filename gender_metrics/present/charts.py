@@ -195,8 +195,8 @@ def series_chart(obs: pd.DataFrame, targets: pd.DataFrame, title: str, lang: str
     return Chart(data, _layout(title, 380, lang, xaxis={"dtick": 1, "title": {"text": t("col_year", lang), "standoff": 15}}))
 
 
-def districts_chart(prog: pd.DataFrame, title: str, lang: str = "vi", unit: str = "") -> Chart:
-    """One indicator at one milestone across the areas: value, 95% interval, target line."""
+def districts_chart(prog: pd.DataFrame, title: str, lang: str = "vi", unit: str = "", target: bool = True) -> Chart:
+    """One indicator in one year across the areas: value, 95% interval, and (at a milestone) the target line."""
     d = prog[prog.value.notna()].sort_values("value")
     if d.empty:
         return empty(title, lang)
@@ -206,6 +206,8 @@ def districts_chart(prog: pd.DataFrame, title: str, lang: str = "vi", unit: str 
                          "arrayminus": (d.value - d.ci_low).fillna(0), "color": "#555"},
              "name": t("col_value", lang), "showlegend": False, **_verdict_hover(d, "%{x}: %{y:.1f}")},
             *_unsure_key(d, lang)]
+    if not target:
+        return Chart(data, _layout(title, 420, lang, margin={"l": 10, "r": 20, "t": 90, "b": 40}))
     op, low, high = d.target_op.iloc[0], d.target.iloc[0], d.target_high.iloc[0]
     label = f"{t('chart_target', lang)} {fmt_target(op, low, high, unit, lang, words=False)}"
     if op == "between":  # a band between the two bounds
@@ -219,6 +221,7 @@ def districts_chart(prog: pd.DataFrame, title: str, lang: str = "vi", unit: str 
         notes = [{"text": label, "x": 1, "xref": "x domain", "y": low, "yref": "y", "showarrow": False,
                   "xanchor": "right", "yanchor": "bottom"}]
     return Chart(data, _layout(title, 420, lang, shapes=shapes, annotations=notes,
+                               margin={"l": 10, "r": 20, "t": 90, "b": 40},   # the key between title and plot
                                legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"}))
 
 
@@ -271,5 +274,8 @@ def status_heatmap(prog: pd.DataFrame, row_labels: dict[str, str], milestone: in
              "text": hover.to_numpy().tolist(), "hovertemplate": "%{y} · %{x}: %{text}<extra></extra>",
              "colorbar": {"tickvals": list(range(n)), "ticktext": [t(f"heat_{s}", lang) for s in HEAT_ORDER]},
              "xgap": 2, "ygap": 2}]
-    return Chart(data, _layout(title, 140 + 28 * len(z), lang, xaxis={"side": "top", "type": "category"},
-                               yaxis={"autorange": "reversed"}))
+    layout = _layout(title, 170 + 28 * len(z), lang, xaxis={"side": "top", "type": "category"},
+                     margin={"l": 10, "r": 20, "t": 100, "b": 20},   # the codes on top, below the title
+                     yaxis={"autorange": "reversed"})
+    layout["title"].update(y=0.99, yanchor="top", yref="container")
+    return Chart(data, layout)

@@ -105,7 +105,7 @@ class Dataset:
         feas = pd.concat(frames, ignore_index=True)
         feas = feas.sort_values(["unit", "indicator", "year", "target_kind"], kind="stable").reset_index(drop=True)
         return {"progress": prog, "feasibility": feas, "bands": self._bands(), "league": league_table(prog, obs, ref),
-                "quality": quality_flags(obs[obs.unit != ref.units.national]),
+                "quality": quality_flags(obs[obs.unit != ref.units.national], ref),
                 "province": province_values(obs, ref)}
 
     def _bands(self) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..i18n import LANGS, fmt_date, t
-from ..reference import SECTIONS
+from ..reference import LEADERSHIP, SECTIONS
 from . import charts, views
 from .data import Dataset, dataset
 
@@ -54,6 +54,16 @@ def warm(review: str | None = None) -> None:
     load_reference(review)
     for name in _env().list_templates(extensions=["j2"]):
         _env().get_template(name)
+
+
+def report_stem(kind: str, slug: str, lang: str) -> str:
+    """The file name (without .html) of a unit's report: "district-huong-son", "province-ha-tinh.en"."""
+    return f"{kind}-{slug}" + ("" if lang == "vi" else f".{lang}")
+
+
+def index_name(lang: str) -> str:
+    """The list of reports in one language: "index.html" (Vietnamese), "index.en.html"."""
+    return "index.html" if lang == "vi" else f"index.{lang}.html"
 
 
 class Block:
@@ -142,9 +152,9 @@ class UnitReport:
         with_history = nxt.index[nxt.predecessor.notna()]
         return follows[0] if len(follows) else (with_history[0] if len(with_history) else None)
 
-    def _short(self, ind: str, n: int = 48) -> str:
-        name = self.ref.judged.loc[ind, f"name_{self.lang}"]
-        return name if len(name) <= n else name[: n - 1] + "…"
+    def _short(self, ind: str) -> str:
+        """The judged indicator's short name (tables, charts)."""
+        return self.ref.judged.loc[ind, f"short_{self.lang}"]
 
     # ------------------------------------------------------------------ pieces
     def header(self) -> Block:
@@ -155,7 +165,12 @@ class UnitReport:
                        ingested=self.data.manifest.get("ingested_at", "?").replace("T", " ")[:16],
                        version=package_version(), made=made)
         cls, text = self._submission()
-        return self._render("header.html.j2", title=self.T("report_title"), name=self.name,
+        links = [(index_name(L), t("nav_index", L))]
+        if not self.is_province:
+            prov = self.ref.province
+            links.append((report_stem("province", self.ref.units.row(prov).slug, L) + ".html",
+                          t("nav_province", L, name=self.ref.label(prov, L))))
+        return self._render("header.html.j2", title=self.T("report_title"), name=self.name, links=links,
                             kind=t(f"unit_kind_{self.level}", L), subtitle=self.T("report_subtitle"),
                             sample=self.is_sample, submission=text, submission_class=cls, provenance=provenance)
 
@@ -191,7 +206,8 @@ class UnitReport:
         v = self.results_view()
         rows = v.to_dict("records")
         return self._render("results.html.j2", head=views.results_head(self.ref, self.lang), rows=rows,
-                            milestones=self.review.milestones, unverified=any(not r["verified"] for r in rows))
+                            milestones=self.review.milestones,
+                            notes=views.target_notes(self.ref, [r["id"] for r in rows], self.lang))
 
     def progress_chart(self) -> charts.Chart:
         """Progress ratio towards each final target, with intervals, coloured by status."""
@@ -209,14 +225,14 @@ class UnitReport:
         """The yearly series of one indicator for this unit, with intervals and targets."""
         from ..core import stats
 
-        indicator = indicator or self.main_indicator
+        indicator = self.ref.indicator(indicator or self.main_indicator, lang=self.lang)
         obs = self.data.province_observations if self.is_province else self.data.observations
         d = obs[(obs.unit == self.unit) & (obs.indicator == indicator) & (obs.breakdown == "")].copy()
         info = self.ref.judged.loc[indicator]
         d["ci_low"], d["ci_high"] = stats.value_interval(info.interval, d.numerator, d.denominator, info.factor)
         tg = self.ref.judged_targets
         tg = tg[(tg.id == indicator) & tg.year.isin(self.review.milestones)]
-        return charts.series_chart(d, tg, f"{indicator} {info[f'name_{self.lang}']}", self.lang, info.unit)
+        return charts.series_chart(d, tg, f"{indicator} {self._short(indicator)}", self.lang, info.unit)
 
     def districts_charts(self) -> None:
         """Display the areas side by side for each of the review's highlighted indicators."""
@@ -225,23 +241,50 @@ class UnitReport:
         for ind in self.ref.highlights:
             display(self.districts_chart(ind))
 
-    def districts_chart(self, indicator: str, milestone: int | None = None) -> charts.Chart:
-        """One indicator across the areas at a milestone (province report)."""
-        milestone = milestone or self.review.final
-        p = self.all_progress
-        p = p[(p.level == self.ref.units.area_level) & (p.indicator == indicator) & (p.milestone == milestone)].copy()
-        p["name"] = p.unit.map(lambda c: self.ref.label(c, self.lang))
-        title = self.T("chart_districts_title", indicator=f"{indicator} {self.ref.judged.loc[indicator, f'name_{self.lang}']}",
-                       year=milestone)
-        return charts.districts_chart(self._with_verdicts(p), title, self.lang, self.ref.judged.loc[indicator].unit)
+    def districts_chart(self, indicator: str, year: int | str | None = None) -> charts.Chart:
+        """One indicator across the areas in one year (default: the review's final milestone). At a milestone
+        the bars carry the verdicts against its target; any other year with data shows the values alone."""
+        from ..core import stats
+
+        indicator = self.ref.indicator(indicator, lang=self.lang)
+        year = int(year) if year is not None else self.review.final
+        area = self.ref.units.area_level
+        info = self.ref.judged.loc[indicator]
+        label = f"{indicator} {self._short(indicator)}"
+        if year in self.review.milestones:
+            p = self.all_progress
+            p = p[(p.level == area) & (p.indicator == indicator) & (p.milestone == year)].copy()
+            p["name"] = p.unit.map(lambda c: self.ref.label(c, self.lang))
+            title = self.T("chart_districts_title", indicator=label, year=year)
+            return charts.districts_chart(self._with_verdicts(p), title, self.lang, info.unit)
+        obs = self.data.observations
+        mine = obs[(obs.indicator == indicator) & (obs.breakdown == "") & obs.value.notna()
+                   & obs.unit.map(lambda c: self.ref.units.level(c) == area)]
+        d = mine[mine.year == year].copy()
+        if d.empty:
+            raise ValueError(self.T("year_no_data", year=year, indicator=indicator,
+                                    years=", ".join(map(str, sorted(set(mine.year)))) or "–"))
+        d["name"] = d.unit.map(lambda c: self.ref.label(c, self.lang))
+        d["ci_low"], d["ci_high"] = stats.value_interval(info.interval, d.numerator, d.denominator, info.factor)
+        d["status"] = "no_data"   # no target in this year: the bars are neutral
+        title = self.T("chart_districts_year_title", indicator=label, year=year)
+        return charts.districts_chart(d, title, self.lang, info.unit, target=False)
+
+    @cached_property
+    def assessment(self):
+        """The unit's assessment (:class:`~gender_metrics.core.narrative.Narrative`): what it wrote (the
+        province: every unit) and the sentences its figures give."""
+        from ..core.narrative import narrative_of
+
+        return narrative_of(self.unit, self.all_progress, self.data.narratives, self.ref, self.lang)
 
     def narrative(self) -> Block:
-        """The unit's own assessment from its form, verbatim, by section."""
-        n = self.data.narratives
-        n = n[(n.unit == self.unit) & n.section.isin(SECTIONS)]
-        sections = [(t("section_" + key, self.lang), [(r.text, r.source) for r in n[n.section == key].itertuples()])
-                    for key in SECTIONS]
-        return self._render("narrative.html.j2", sections=sections)
+        """Everything the unit wrote in its form (the province: every unit), verbatim, by section."""
+        return self._render("narrative.html.j2", n=self.assessment, sections=SECTIONS)
+
+    def leadership(self) -> Block:
+        """How the work was led and organised, in the units' own words."""
+        return self._render("leadership.html.j2", n=self.assessment, sections=LEADERSHIP)
 
     def targets_table(self) -> Block:
         """The unit's proposed targets beside the national ones."""
@@ -267,6 +310,8 @@ class UnitReport:
         """The history of the predecessor series, the projection band, national and proposed targets."""
         ref = self.ref
         indicator = indicator or self.main_next_indicator
+        if indicator is not None:
+            indicator = ref.indicator(indicator, ref.review.feasibility_strategy, self.lang)
         if indicator is None:
             return charts.empty(self.T("section_feasibility"), self.lang)
         pred = ref.next.predecessor.get(indicator)
@@ -278,7 +323,7 @@ class UnitReport:
         national = ref.next_targets[ref.next_targets.id == indicator][["year", "value"]]
         prop = self.data.proposed
         proposed = prop[(prop.unit == self.unit) & (prop.indicator == indicator)][["year", "value"]]
-        title = self.T("chart_feasibility_title", indicator=f"{indicator} {ref.next.loc[indicator, f'name_{self.lang}']}")
+        title = self.T("chart_feasibility_title", indicator=f"{indicator} {ref.next.loc[indicator, f'short_{self.lang}']}")
         return charts.feasibility_chart(hist, band, national, proposed, title, self.lang)
 
     def feasibility_charts(self) -> None:
@@ -308,19 +353,9 @@ class UnitReport:
                             criteria=self.T("shortlist_criteria", deadline_rule=views.deadline_rule(self.ref, self.lang)))
 
     def evaluation(self) -> Block:
-        """Results, improvements, shortcomings, causes (the unit's and computed), lessons, recommendations."""
-        from ..core.narrative import narrative_of
-
-        n = narrative_of(self.unit, self.all_progress, self.data.narratives, self.ref, self.lang)
-
-        def quoted(section, pairs):
-            return [(text, n.units_of.get((section, text)), src) for text, src in pairs]
-
-        causes = [(g, quoted(g, [(x, s) for gg, x, s in n.causes if gg == g]))
-                  for g in ("causes_objective", "causes_subjective")]
-        return self._render("evaluation.html.j2", n=n, causes=causes,
-                            lessons=[(text, units, "") for text, units in n.lessons],
-                            recommendations=quoted("recommendations", n.recommendations))
+        """The overall assessment (results, shortcomings, causes), lessons and recommendations: what the
+        unit wrote, verbatim and attributed, then what its figures show."""
+        return self._render("evaluation.html.j2", n=self.assessment)
 
     def status_heatmap(self) -> charts.Chart:
         """Areas × indicators by status at the final milestone (province report)."""
@@ -350,7 +385,8 @@ class UnitReport:
         v = views.quality_view(q, self.ref, self.lang)
         return self._table(t("section_quality", self.lang), views.quality_head(self.lang), v,
                            ["unit", "indicator", "year", "value", "check", "detail", "source"], num=["value"],
-                           small=["detail", "source"], empty=t("none_line", self.lang))
+                           small=["detail", "source"], empty=t("none_line", self.lang),
+                           notes=[t("quality_intro", self.lang)])
 
     def method(self) -> Block:
         return self._render("method.html.j2", text=self.T("method_text", complete_counts=views.complete_counts(self.ref)))

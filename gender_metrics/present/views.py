@@ -11,6 +11,7 @@ import re
 
 import pandas as pd
 
+from ..core.narrative import short_name
 from ..i18n import fmt_date, fmt_number, fmt_percent, fmt_target, fmt_value, t
 from ..reference import Reference
 
@@ -22,19 +23,48 @@ def source_text(source, lang: str, ref: Reference) -> str:
     if not isinstance(source, str):
         return ""
     m = re.fullmatch(r"sum of (\d+) districts", source)
-    return ref.text("source_sum", lang, n=int(m.group(1))) if m else source
-
-
-def quality_detail(check: str, detail: str, lang: str) -> str:
-    """The reason a value is flagged, in the report's language (the table keeps the score)."""
-    m = re.search(r"(\d+(?:\.\d+)?)", str(detail))
-    x = float(m.group(1)) if m else float("nan")
-    return t(f"quality_{check}", lang, x=fmt_number(x, 1, lang))
+    if m:
+        return ref.text("source_sum", lang, n=int(m.group(1)))
+    national = ref.review.national_file
+    m = re.match(r"(.+)!row (\d+)", source)
+    if national is not None and m and m.group(1) == national.name:   # the published national series
+        return ref.national_sources.get(int(m.group(2)), {}).get(lang, source)
+    return source
 
 
 def indicator_name(ref: Reference, ind: str, lang: str, breakdown: str = "") -> str:
+    """The indicator's full name as the strategy writes it (a breakdown: the body's short name)."""
+    bds = ref.info[ind].get("breakdowns") or {}
+    if breakdown in bds:
+        return bds[breakdown][f"short_{lang}"]
     name = ref.info[ind][f"name_{lang}"]
     return name + (f" ({t(f'breakdown_{breakdown}', lang)})" if breakdown else "")
+
+
+def interval_text(low, high, unit: str, lang: str) -> str:
+    """"(108,2 - 123,9)"; nothing where there is no interval or it prints as one number."""
+    if pd.isna(low) or pd.isna(high):
+        return ""
+    lo, hi = fmt_value(low, unit, lang), fmt_value(high, unit, lang)
+    return "" if lo == hi else f"({lo} - {hi})"
+
+
+def target_notes(ref: Reference, ids, lang: str) -> list[str]:
+    """The footnotes of a table of targets: the legal basis, the targets not yet checked against the
+    original text (and where to check them), and the targets that are our reading of the text."""
+    ids = list(dict.fromkeys(ids))
+    notes = []
+    basis = ref.review.texts[lang].get("strategy_basis")
+    if basis:
+        notes.append(t("targets_basis_note", lang, basis=basis, strategy=ref.review.strategy))
+    unverified = [i for i in ids if ref.info[i]["verified"] != "yes"]
+    if unverified:
+        notes.append(t("unverified_note", lang, ids=", ".join(unverified), basis=basis or ref.review.strategy))
+    for i in ids:
+        note = ref.info[i].get(f"target_note_{lang}")
+        if isinstance(note, str) and note:
+            notes.append(f"{i}: {note}")
+    return notes
 
 
 def unit_text(info, lang: str) -> str:
@@ -73,7 +103,8 @@ def results_view(prog: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
         info = ref.info[ind]
         unit = info["unit"]
         first, last = by[min(by)], by[max(by)]
-        row = {"id": ind, "breakdown": bd, "name": indicator_name(ref, ind, lang, bd), "unit": unit_text(info, lang),
+        row = {"id": ind, "breakdown": bd, "name": indicator_name(ref, ind, lang, bd),
+               "short": short_name(ref, ind, lang, bd), "unit": unit_text(info, lang),
                "verified": info["verified"] == "yes",
                "baseline": (fmt_value(first["baseline"], unit, lang)
                             if first["baseline_year"] == ref.review.baseline_year else ""),
@@ -89,8 +120,7 @@ def results_view(prog: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
                 f"target_{m}": fmt_target(op, tv, hi, unit, lang, words=False),
                 f"target_words_{m}": fmt_target(op, tv, hi, unit, lang),
                 f"value_{m}": fmt_value(r["value"], unit, lang),
-                f"ci_{m}": (f"({fmt_value(r['ci_low'], unit, lang)} - {fmt_value(r['ci_high'], unit, lang)})"
-                            if pd.notna(r["ci_low"]) else ""),
+                f"ci_{m}": interval_text(r["ci_low"], r["ci_high"], unit, lang),
                 f"note_{m}": " · ".join(x for x in (year_note(r, ref, lang), basis_note(r, ref, lang)) if x),
                 f"status_{m}": r["status"], f"status_text_{m}": status_text(r, ref, lang),
                 f"certainty_{m}": r["certainty"], f"certainty_text_{m}": certainty_text(r, lang),
@@ -149,15 +179,23 @@ def results_head(ref: Reference, lang: str) -> list[str]:
 
 
 def summary_lines(prog: pd.DataFrame, lang: str) -> list[str]:
-    """One line per milestone: the verdicts counted (achieved, not achieved, incomplete, without
-    data), and how many of them are uncertain (small numbers, or an interval across the target)."""
+    """One line per milestone: the verdicts counted (achieved, not achieved, incomplete, without data;
+    only the kinds that occur), and how many of them are uncertain (small numbers, or an interval
+    across the target)."""
     p = prog[prog.status != "not_collected"]
     lines = []
     for m, g in p.groupby("milestone"):
-        c = g.status.value_counts()
+        c = g.status.astype(str).value_counts()
         uncertain = int(g.certainty.isin(["uncertain", "small_numbers"]).sum())
-        lines.append(t("summary_line", lang, milestone=m, total=len(g), uncertain=uncertain, **{
-            s: int(c.get(s, 0)) for s in ("achieved", "not_achieved", "incomplete", "no_data")}))
+        kinds = [s for s in ("achieved", "not_achieved", "incomplete", "no_data") if c.get(s, 0)]
+        if len(g) == 1:
+            line = t("summary_single", lang, milestone=m, state=t("status_" + kinds[0], lang).lower())
+            line += t("summary_uncertain_one", lang) if uncertain else ""
+        else:
+            parts = ", ".join(t(f"summary_part_{s}", lang, n=int(c[s])) for s in kinds)
+            line = t("summary_lead", lang, milestone=m, total=len(g), parts=parts)
+            line += t("summary_uncertain", lang, n=uncertain) if uncertain else ""
+        lines.append(line)
     return lines
 
 
@@ -225,7 +263,7 @@ def feasibility_view(f: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame
         if r.get("weaker_than_earlier"):
             marks.append(t("weaker_mark", lang))
         rows.append({
-            "id": r["indicator"], "name": info[f"name_{lang}"], "year": int(r["year"]),
+            "id": r["indicator"], "name": info[f"name_{lang}"], "short": info[f"short_{lang}"], "year": int(r["year"]),
             "kind": t("target_kind_" + r["target_kind"], lang),
             "target": fmt_target(r["target_op"], r["target"], r.get("target_high"), info["unit"], lang, words=False),
             "marks": marks,
@@ -243,9 +281,9 @@ def feasibility_view(f: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame
 
 
 def feasibility_head(lang: str) -> list[str]:
-    return [t("col_id", lang), t("col_indicator", lang), t("col_year", lang), t("col_target_kind", lang),
-            t("col_target", lang, year=""), t("col_last", lang), t("col_projected", lang), t("col_p_met", lang),
-            t("col_k", lang), t("col_verdict", lang), t("col_reachable", lang)]
+    return [t("col_id", lang), t("col_indicator", lang), t("col_year", lang), t("col_target", lang, year=""),
+            t("col_last", lang), t("col_projected", lang), t("col_p_met", lang), t("col_k", lang),
+            t("col_verdict", lang), t("col_reachable", lang)]
 
 
 # --------------------------------------------------------------------------- the province's tables
@@ -294,6 +332,15 @@ def deadline_rule(ref: Reference, lang: str) -> str:
 SUBMISSION_CLASS = {"on_time": "achieved", "late": "warn", "missing": "not_achieved", "unknown": "no_data"}
 
 
+def submission_state(code: str, subs: pd.DataFrame) -> str:
+    """on_time, late, missing, or unknown (a form without a date)."""
+    row = subs[subs.unit == code]
+    if row.empty:
+        return "missing"
+    r = row.iloc[0]
+    return "unknown" if pd.isna(r.submitted) else ("on_time" if r.on_time else "late")
+
+
 def submissions_view(subs: pd.DataFrame, quality: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
     """Every reporting unit: received on time, late or missing; completeness; flags to review."""
     by = subs.set_index("unit")
@@ -317,10 +364,22 @@ def submissions_head(lang: str) -> list[str]:
 
 
 def quality_view(q: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "unit": ref.label(r.unit, lang), "indicator": r.indicator, "year": str(r.year),
-        "value": fmt_number(r.value, 1, lang), "check": t("check_" + r.check, lang),
-        "detail": quality_detail(r.check, r.detail, lang), "source": r.source} for r in q.itertuples()])
+    """The values to check again, most important first, each with what was found and what to check."""
+    rows = []
+    for r in _records(q):
+        unit = ref.info[r["indicator"]]["unit"]
+        fv = lambda x, u=unit: fmt_value(x, u, lang)  # noqa: E731
+        if r["check"] == "jump":
+            when = (t("quality_term_before", lang, year=int(r["previous_year"])) if r["term"]
+                    else t("quality_year_before", lang, year=int(r["previous_year"])))
+            key = "quality_jump_up" if r["value"] > r["previous_value"] else "quality_jump_down"
+            detail = t(key, lang, x=fmt_number(r["score"], 1, lang), when=when, before=fv(r["previous_value"]))
+        else:
+            detail = t("quality_outlier", lang, median=fv(r["reference_value"]))
+        rows.append({"unit": ref.label(r["unit"], lang), "indicator": r["indicator"], "year": str(r["year"]),
+                     "value": fv(r["value"]), "check": t("check_" + r["check"], lang), "detail": detail,
+                     "source": r["source"]})
+    return pd.DataFrame(rows, columns=["unit", "indicator", "year", "value", "check", "detail", "source"])
 
 
 def quality_head(lang: str) -> list[str]:
@@ -333,3 +392,63 @@ def complete_counts(ref: Reference) -> str:
     ind = ref.judged
     return ", ".join(ind.index[(ind.interval == "none") & (ind.kind == "share")])
 
+
+
+# --------------------------------------------------------------------------- exports (progress, feasibility)
+def _rounded(x, unit: str):
+    """A value rounded as the reports print it (whole numbers for rates per 100,000; else one decimal)."""
+    if x is None or pd.isna(x):
+        return None
+    return round(float(x), 0 if unit.startswith("per 100000") else 1)
+
+
+def progress_export(prog: pd.DataFrame, ref: Reference, lang: str, sample: bool) -> pd.DataFrame:
+    """The progress table for a spreadsheet, in the user's language: unit and indicator names beside their
+    codes, the target in words, the value rounded as printed, the verdict and its certainty in words."""
+    rows = []
+    for r in _records(prog):
+        info = ref.info[r["indicator"]]
+        rows.append({
+            "unit_code": r["unit"], "unit": ref.label(r["unit"], lang), "indicator_id": r["indicator"],
+            "indicator": indicator_name(ref, r["indicator"], lang, r["breakdown"]), "unit_of_measure": unit_text(info, lang),
+            "milestone": int(r["milestone"]),
+            "target": fmt_target(r["target_op"], r["target"], r["target_high"], info["unit"], lang),
+            "value": _rounded(r["value"], info["unit"]),
+            "value_year": None if pd.isna(r["value_year"]) else int(r["value_year"]),
+            "status": status_text(r, ref, lang), "certainty": certainty_text(r, lang),
+            "pace": t("pace_" + r["pace"], lang), "source": source_text(r["source"], lang, ref),
+        })
+    return _export_frame(rows, "progress", lang, sample)
+
+
+def feasibility_export(feas: pd.DataFrame, ref: Reference, lang: str, sample: bool) -> pd.DataFrame:
+    """The feasibility table for a spreadsheet, in the user's language (see :func:`feasibility_view`)."""
+    info_of = ref.next.to_dict("index")
+    rows = []
+    for r in _records(feas):
+        info = info_of[r["indicator"]]
+        u = info["unit"]
+        rows.append({
+            "unit_code": r["unit"], "unit": ref.label(r["unit"], lang), "indicator_id": r["indicator"],
+            "indicator": info[f"name_{lang}"], "year": int(r["year"]), "target_kind": t("target_kind_" + r["target_kind"], lang),
+            "target": fmt_target(r["target_op"], r["target"], r.get("target_high"), u, lang),
+            "last_value": _rounded(r["last_value"], u),
+            "last_year": None if pd.isna(r["last_year"]) else int(r["last_year"]),
+            "projected": _rounded(r["projected"], u), "p_met": None if pd.isna(r["p_met"]) else round(float(r["p_met"]), 2),
+            "k": None if pd.isna(r["k"]) or r["verdict"] == "already_met" else round(float(r["k"]), 1), "verdict": t("verdict_" + r["verdict"], lang),
+            "caveats": "; ".join(caveat_texts(r.get("caveats"), ref, lang)),
+            "below_national": t("below_national_mark", lang) if r["below_national"] else "",
+        })
+    return _export_frame(rows, "feasibility", lang, sample)
+
+
+def _export_frame(rows: list[dict], kind: str, lang: str, sample: bool) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    for c in ("value_year", "last_year"):
+        if c in df:
+            df[c] = df[c].astype("Int64")
+    if sample:   # every row says it is sample data, wherever it is pasted
+        df.insert(0, "data", t("export_sample", lang))
+    return df.rename(columns={c: t(f"export_{c}", lang) for c in df.columns})

@@ -23,7 +23,7 @@ from .catalogue import Catalogue, CatalogueError, load_catalogue_files
 from .review import Review, ReviewError, bundled_names, default_name, load_review
 from .units import UnitError, Units, UnitsError, fold, load_units_file
 
-__all__ = ["Reference", "load_reference", "SECTIONS", "LEADERSHIP", "read_breaks", "Review", "ReviewError", "Catalogue", "CatalogueError", "Units",
+__all__ = ["Reference", "IndicatorError", "load_reference", "SECTIONS", "LEADERSHIP", "read_breaks", "Review", "ReviewError", "Catalogue", "CatalogueError", "Units",
            "UnitsError", "UnitError", "fold", "bundled_names", "default_name"]
 
 BREAK_COLUMNS = ["unit", "indicator", "year", "reason"]
@@ -34,6 +34,10 @@ LEADERSHIP = ("lead_documents", "lead_committee", "lead_budget", "lead_communica
               "lead_inspection")
 SECTIONS = (*LEADERSHIP, "results", "shortcomings", "causes_objective", "causes_subjective", "lessons",
             "recommendations")
+
+
+class IndicatorError(ValueError):
+    """An indicator id that the review's catalogue does not have; the message lists the valid ones."""
 
 
 def read_breaks(path: Path | None) -> pd.DataFrame:
@@ -96,6 +100,24 @@ class Reference:
             h.update(pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy().tobytes())
         return h.hexdigest()
 
+    @cached_property
+    def national_sources(self) -> dict[int, dict[str, str]]:
+        """Row number of the national file (as a source cell names it) -> its source in each language:
+        the official source, with the secondary one beside it where the figure was read there."""
+        path = self.review.national_file
+        if path is None:
+            return {}
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        out = {}
+        for i, r in enumerate(raw.to_dict("records"), start=2):
+            out[i] = {}
+            for lang in ("vi", "en"):
+                official = r.get(f"source_{lang}") or r.get("source", "")
+                second = r.get("secondary", "")
+                out[i][lang] = t("source_with_secondary", lang, official=official, secondary=second) if second \
+                    else official
+        return out
+
     def with_catalogue(self, catalogue: Catalogue | None) -> Reference:
         """The same review with another catalogue (an analyst's edited copy); itself when None."""
         return self if catalogue is None or catalogue is self.catalogue else replace(self, catalogue=catalogue)
@@ -126,6 +148,16 @@ class Reference:
 
     def label(self, code: str, lang: str = "vi") -> str:
         return self.units.label(code, lang)
+
+    def indicator(self, text, strategy: str | None = None, lang: str = "vi") -> str:
+        """The id of an indicator of ``strategy`` (default: the judged one) as a user wrote it ("4.1",
+        " 4.1 ", 4.1); :class:`IndicatorError` naming the valid ids otherwise."""
+        strategy = strategy or self.review.strategy
+        ids = list(self.catalogue.for_strategy(strategy).id)
+        key = str(text).strip()
+        if key not in ids:
+            raise IndicatorError(t("indicator_unknown", lang, text=repr(text), strategy=strategy, ids=", ".join(ids)))
+        return key
 
 
 def known_ids(catalogue: Catalogue, strategy: str) -> set[str]:

@@ -22,7 +22,7 @@ from .. import store
 from ..i18n import LANGS, t
 from ..paths import default_reports_dir
 from ..present.data import code_fingerprint, dataset
-from ..present.report import package_version
+from ..present.report import package_version, report_stem
 from ..store import Busy as BatchLocked
 from .engines import ENGINES
 
@@ -137,7 +137,7 @@ def plan(units: list[str] | None = None, kinds: list[str] | None = None, *, lang
     allowed = kinds_of(ref)
     bad = [k for k in (kinds or []) if k not in allowed]
     if bad:
-        raise ValueError(f"unknown kind(s) {bad}; expected some of {list(allowed)}")
+        raise ValueError(t("run_bad_kind", lang, kinds=", ".join(bad), choices=", ".join(allowed)))
     out = (Path(out_dir) if out_dir else default_reports_dir()).resolve()
     table = ref.units
     if units:
@@ -157,7 +157,7 @@ def plan(units: list[str] | None = None, kinds: list[str] | None = None, *, lang
             raise FileNotFoundError(f"notebook {nb} not found")
         slug = table.row(code).slug
         job = Job(code, kind, str(nb), lang, str(ds.version_dir), str(out), str(ref.review.path),
-                  stem=f"{kind}-{slug}" + ("" if lang == "vi" else f".{lang}"), label=ref.label(code, lang))
+                  stem=report_stem(kind, slug, lang), label=ref.label(code, lang))
         data = ds.manifest["data_hash"] if kind == "feasibility" else ds.input_hash(code)
         job.key = hashlib.sha256(json.dumps([data, rows.of(code, kind), store.file_hash(nb), code, kind, lang,
                                              *common]).encode()).hexdigest()
@@ -221,7 +221,8 @@ def _load_state(out: Path) -> dict:
 
 
 def run(jobs: list[Job], *, n_jobs: int | None = None, force: bool = False, progress: bool = True,
-        wall_limit: float = 600.0, scheduler: str | None = None, self_contained: bool = False) -> list[JobResult]:
+        wall_limit: float = 600.0, scheduler: str | None = None, self_contained: bool = False,
+        pdf: bool = False) -> list[JobResult]:
     """Run the jobs (skipping unchanged ones unless ``force``) and write ``index.html``.
 
     ``n_jobs`` worker processes (default: one per core), each reusing one kernel; ``wall_limit``
@@ -233,10 +234,10 @@ def run(jobs: list[Job], *, n_jobs: int | None = None, force: bool = False, prog
     out = Path(jobs[0].out_dir)
     with store.locked(out, t("run_locked", jobs[0].lang, out=out)):
         return _run_locked(jobs, out, n_jobs=n_jobs, force=force, progress=progress, wall_limit=wall_limit,
-                           scheduler=scheduler, self_contained=self_contained)
+                           scheduler=scheduler, self_contained=self_contained, pdf=pdf)
 
 
-def _run_locked(jobs, out, *, n_jobs, force, progress, wall_limit, scheduler, self_contained):
+def _run_locked(jobs, out, *, n_jobs, force, progress, wall_limit, scheduler, self_contained, pdf):
     import functools
 
     from tqdm import tqdm
@@ -296,8 +297,23 @@ def _run_locked(jobs, out, *, n_jobs, force, progress, wall_limit, scheduler, se
     for j in jobs:
         entries[j.stem] = {**entries.get(j.stem, {}), **asdict(by[(j.unit, j.kind)])}
     rows = sorted(entries.values(), key=lambda e: (order.get(e["kind"], 9), e["unit"], e.get("lang", "vi")))
-    write_index(out, rows, ds.ref, lang=lang, sample=ds.sample)
+    if pdf:   # every report that exists now, printed where its PDF is missing or older than its page
+        _print(results, out, n_jobs, lang)
+    write_index(out, rows, ds.ref, lang=lang, sample=ds.sample, submissions=ds.submissions)
     return results
+
+
+def _print(results: list[JobResult], out: Path, n_jobs: int, lang: str) -> None:
+    """The reports as A4 PDFs beside their pages (local Chromium; ``NoBrowser`` when there is none)."""
+    from ..outputs.pdf import print_all
+
+    pages = [out / r.html for r in results if r.status != "failed" and r.html]
+    stale = [p for p in pages if not p.with_suffix(".pdf").exists()
+             or p.with_suffix(".pdf").stat().st_mtime < p.stat().st_mtime]
+    failed = {page.name: error for page, done, error in print_all(stale, jobs=n_jobs, lang=lang) if done is None}
+    for r in results:
+        if r.html in failed:
+            r.status, r.error = "failed", failed[r.html]
 
 
 def _record(state: dict, job: Job, r: JobResult) -> None:

@@ -8,74 +8,149 @@ every command that reads processed data takes ``--processed DIR``.
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from pathlib import Path
 
-from ..i18n import t
+from ..i18n import LANGS, messages, t
 
 LEVELS = ("all", "area", "sector", "province", "national")
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gender-metrics", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--lang", choices=("vi", "en"), default="vi",
-                        help="language of messages, reasons and reports (default vi)")
-    common.add_argument("--review", default=None,
-                        help="a bundled review by name (default: tong-ket-2011-2020) or the path of a review YAML")
+class _Formatter(argparse.HelpFormatter):
+    """Help text with its "usage:" in the user's language."""
 
-    def add(name, **kw):  # every command takes --lang and --review
-        return sub.add_parser(name, parents=[common], **kw)
+    lang = "vi"
 
-    s = add("sample", help="write the bundled SAMPLE forms (DỮ LIỆU MẪU) into a folder")
-    s.add_argument("--out", type=Path, required=True)
+    def add_usage(self, usage, actions, groups, prefix=None):
+        # argparse asks for no prefix ("") when it builds a command's name: keep that as asked
+        return super().add_usage(usage, actions, groups, t("cli_usage", self.lang) if prefix is None else prefix)
 
-    s = add("forms", help="write blank report forms (.xlsx), one per unit")
-    s.add_argument("--out", type=Path, required=True)
-    s.add_argument("--unit", action="append", help="unit code or name (repeatable); default: all")
 
-    s = add("ingest", help="read filled forms into data/processed")
-    s.add_argument("--raw", type=Path, default=None, help="folder of filled forms (default data/raw)")
-    s.add_argument("--processed", type=Path, default=None, help="output folder (default data/processed)")
-    s.add_argument("--strict", action="store_true", help="exit 1 if any cell or file was rejected")
+class _Parser(argparse.ArgumentParser):
+    """argparse's errors in the user's language (the messages it builds are read back by their English
+    wording, see ``argparse`` in the i18n files)."""
 
-    s = add("progress", help="progress table against the milestone targets")
-    s.add_argument("--level", default="all", help="all, area (the review's districts or communes), the area "
-                                                  "level's own name, sector, province or national")
-    s.add_argument("--out", type=Path, default=None, help="FILE.csv or FILE.xlsx (default: print)")
-    s.add_argument("--processed", type=Path, default=None)
+    lang = "vi"
 
-    s = add("feasibility", help="feasibility of the next strategy's targets (national and proposed)")
-    s.add_argument("--out", type=Path, default=None, help="FILE.csv or FILE.xlsx (default: print)")
-    s.add_argument("--processed", type=Path, default=None)
-    s.add_argument("--national-only", action="store_true", help="judge only the national targets")
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, t("cli_error", self.lang, prog=self.prog, message=translate_argparse(message, self.lang)) + "\n")
 
-    s = add("packet", help="the conference packet: summary tables of every unit, for printing")
-    s.add_argument("--out", type=Path, required=True, help="FILE.xlsx")
-    s.add_argument("--processed", type=Path, default=None)
 
-    s = add("run", help="render the reports (papermill + nbconvert) and reports/index.html")
-    s.add_argument("--unit", action="append", help="unit code or name (repeatable); default: all")
-    s.add_argument("--kind", action="append", help="district (the review's area level), sector, province, "
-                                                   "national, feasibility (repeatable)")
-    s.add_argument("--jobs", type=int, default=None, help="parallel processes (default: one per core)")
-    s.add_argument("--out", type=Path, default=None, help="reports folder (default reports/)")
-    s.add_argument("--processed", type=Path, default=None)
-    s.add_argument("--force", action="store_true", help="re-run reports whose inputs did not change")
-    s.add_argument("--self-contained", action="store_true", help="embed plotly.js in each report (for e-mail)")
-    s.add_argument("--wall-limit", type=float, default=600.0, help="seconds allowed per report (default 600)")
-    s.add_argument("--scheduler", default=None, help="address of a Dask scheduler to run the reports on")
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sr]|%[sr]")
+
+
+def translate_argparse(message: str, lang: str) -> str:
+    """One of argparse's messages in ``lang``: its English wording matched against the i18n table
+    (``argparse``: English format -> translated format), the inner message of "argument X: ..." too."""
+    for english, local in (messages(lang).get("argparse") or {}).items():
+        names, parts, last = [], [], 0
+        for i, m in enumerate(_PLACEHOLDER.finditer(english)):
+            parts += [re.escape(english[last:m.start()]), f"(?P<g{i}>.+?)"]
+            names.append(m.group(1))
+            last = m.end()
+        m = re.fullmatch("".join(parts) + re.escape(english[last:]), message, re.S)
+        if not m:
+            continue
+        values = [translate_argparse(m.group(f"g{i}"), lang) if n == "message" else m.group(f"g{i}")
+                  for i, n in enumerate(names)]
+        return _fill(local, names, values)
+    return message
+
+
+def _fill(text: str, names: list, values: list[str]) -> str:
+    """``text`` with its %(name)s placeholders by name, its bare %s ones in order."""
+    by_name = {n: v for n, v in zip(names, values, strict=True) if n}
+    in_order = iter(v for n, v in zip(names, values, strict=True) if not n)
+    return _PLACEHOLDER.sub(lambda p: by_name[p.group(1)] if p.group(1) else next(in_order), text)
+
+
+def _parser(lang: str = "vi") -> argparse.ArgumentParser:
+    """The command line, its help and errors in ``lang`` (the ``--lang`` given, read before parsing)."""
+    def H(key: str, **kw) -> str:
+        return t("cli_h_" + key, lang, **kw)
+
+    fmt = type("Formatter", (_Formatter,), {"lang": lang})
+    parser_class = type("Parser", (_Parser,), {"lang": lang})
+    p = parser_class(prog="gender-metrics", description=H("description"), add_help=False, formatter_class=fmt)
+    p.add_argument_group(H("options")).add_argument("-h", "--help", action="help", help=H("help"))
+    sub = p.add_subparsers(dest="command", required=True, title=H("commands"), metavar="COMMAND",
+                           parser_class=parser_class)
+
+    def add(name):
+        """A command: its help is cli_h_<name>; its options (--lang and --review for every one) in one group."""
+        s = sub.add_parser(name, help=H(name), description=H(name), add_help=False, formatter_class=fmt)
+        g = s.add_argument_group(H("options"))
+        g.add_argument("-h", "--help", action="help", help=H("help"))
+        g.add_argument("--lang", choices=("vi", "en"), default="vi", help=H("lang"))
+        g.add_argument("--review", default=None, help=H("review"))
+        return g
+
+    s = add("sample")
+    s.add_argument("--out", type=Path, required=True, help=H("out_folder"))
+
+    s = add("forms")
+    s.add_argument("--out", type=Path, required=True, help=H("out_folder"))
+    s.add_argument("--unit", action="append", help=H("unit"))
+
+    s = add("ingest")
+    s.add_argument("--raw", type=Path, default=None, help=H("raw"))
+    s.add_argument("--processed", type=Path, default=None, help=H("processed_out"))
+    s.add_argument("--strict", action="store_true", help=H("strict"))
+
+    s = add("progress")
+    s.add_argument("--level", default="all", help=H("level"))
+    s.add_argument("--out", type=Path, default=None, help=H("out_table"))
+    s.add_argument("--processed", type=Path, default=None, help=H("processed"))
+
+    s = add("feasibility")
+    s.add_argument("--out", type=Path, default=None, help=H("out_table"))
+    s.add_argument("--processed", type=Path, default=None, help=H("processed"))
+    s.add_argument("--national-only", action="store_true", help=H("national_only"))
+
+    s = add("packet")
+    s.add_argument("--out", type=Path, required=True, help=H("out_xlsx"))
+    s.add_argument("--processed", type=Path, default=None, help=H("processed"))
+
+    s = add("run")
+    s.add_argument("--unit", action="append", help=H("unit"))
+    s.add_argument("--kind", action="append", help=H("kind"))
+    s.add_argument("--jobs", type=int, default=None, help=H("jobs"))
+    s.add_argument("--out", type=Path, default=None, help=H("out_reports"))
+    s.add_argument("--processed", type=Path, default=None, help=H("processed"))
+    s.add_argument("--force", action="store_true", help=H("force"))
+    s.add_argument("--self-contained", action="store_true", help=H("self_contained"))
+    s.add_argument("--pdf", action="store_true", help=H("pdf"))
+    s.add_argument("--wall-limit", type=float, default=600.0, help=H("wall_limit"))
+    s.add_argument("--scheduler", default=None, help=H("scheduler"))
     return p
+
+
+def _lang_of(argv: list[str]) -> str:
+    """The --lang of a command line, read before argparse builds its help in that language."""
+    for i, a in enumerate(argv):
+        value = a.split("=", 1)[1] if a.startswith("--lang=") else (argv[i + 1] if a == "--lang" and
+                                                                    i + 1 < len(argv) else None)
+        if value in LANGS:
+            return value
+    return "vi"
 
 
 def main(argv: list[str] | None = None) -> int:
     from ..reference import ReviewError, UnitError
     from ..store import Busy, StoreError
 
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    lang = _lang_of(argv)
+    args = _parser(lang).parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
+    except BrokenPipeError:   # `gender-metrics progress | head`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except Busy as exc:
         print(f"gender-metrics {args.command}: {exc}", file=sys.stderr)
         return 1
@@ -145,16 +220,17 @@ def _ingest(args) -> int:
 
 
 def _progress(args) -> int:
+    from ..present.views import progress_export
+
     ds = _data(args)
     prog = ds.progress
     level = ds.ref.units.area_level if args.level == "area" else args.level
-    allowed = {"all", ds.ref.units.area_level, "sector", "province", "national"}
+    allowed = ["all", "area", ds.ref.units.area_level, "sector", "province", "national"]
     if level not in allowed:
-        raise ValueError(f"--level must be one of {sorted(allowed | {'area'})}, not {args.level!r}")
+        raise ValueError(t("cli_bad_level", args.lang, choices=", ".join(allowed), level=args.level))
     if level != "all":
         prog = prog[prog.level == level]
-    return _write_table(prog, args.out, ["unit", "indicator", "breakdown", "milestone", "target_op", "target",
-                                         "value", "status", "pace"], args.lang)
+    return _write_table(progress_export(prog, ds.ref, args.lang, ds.sample), args.out, args.lang)
 
 
 def _packet(args) -> int:
@@ -172,11 +248,11 @@ def _packet(args) -> int:
     return 0
 
 
-def _write_table(df, out: Path | None, cols: list[str], lang: str) -> int:
+def _write_table(df, out: Path | None, lang: str) -> int:
     from ..store import atomic_path, safe_frame
 
     if out is None:
-        print(df[cols].to_string(index=False))
+        print(df.to_string(index=False))
         return 0
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
@@ -186,28 +262,34 @@ def _write_table(df, out: Path | None, cols: list[str], lang: str) -> int:
         if suffix == ".xlsx":
             df.to_excel(tmp, index=False, engine="openpyxl")
         else:
-            df.to_csv(tmp, index=False, encoding="utf-8")
+            df.to_csv(tmp, index=False, encoding="utf-8-sig")   # Excel on Windows reads the BOM as UTF-8
     print(t("cli_rows_written", lang, n=len(df), out=out))
     return 0
 
 
 def _feasibility(args) -> int:
+    from ..present.views import feasibility_export
+
     ds = _data(args)
     f = ds.feasibility
     if args.national_only:
         f = f[f.target_kind == "national"]
-    return _write_table(f, args.out, ["unit", "indicator", "year", "target_kind", "target_op", "target", "last_value",
-                                      "projected", "p_met", "k", "verdict", "below_national"], args.lang)
+    return _write_table(feasibility_export(f, ds.ref, args.lang, ds.sample), args.out, args.lang)
 
 
 def _run(args) -> int:
+    from ..outputs.pdf import NoBrowser
+    from ..present.report import index_name
     from .batch import plan, run
 
     L = args.lang
     jobs = plan(args.unit, args.kind, lang=L, processed_dir=args.processed, out_dir=args.out, review=_review(args))
     try:
         results = run(jobs, n_jobs=args.jobs, force=args.force, wall_limit=args.wall_limit,
-                      scheduler=args.scheduler, self_contained=args.self_contained)
+                      scheduler=args.scheduler, self_contained=args.self_contained, pdf=args.pdf)
+    except NoBrowser as exc:
+        print(f"gender-metrics run: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"gender-metrics run: {t('run_interrupted', L)}", file=sys.stderr)
         _forget_interrupt()
@@ -222,7 +304,7 @@ def _run(args) -> int:
               f"{r.seconds:7.1f}  {where}")
     out = Path(jobs[0].out_dir) if jobs else None
     ok = sum(r.status != "failed" for r in results)
-    print(t("run_ready", L, ok=ok, total=len(results), index=out / "index.html" if out else "-"))
+    print(t("run_ready", L, ok=ok, total=len(results), index=out / index_name(L) if out else "-"))
     return 1 if failed else 0
 
 

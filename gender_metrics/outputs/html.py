@@ -20,6 +20,8 @@ from ..store import atomic_path
 from .base import Output
 
 ASSET_NAME = "plotly.min.js"
+# the Department's documents that `make reports` writes beside the reports, and their index entries
+DOCUMENTS = (("summary-report.docx", "index_document"), ("brief.html", "index_brief"), ("brief.pdf", "index_brief"))
 REMOVE_TAGS = {"parameters", "injected-parameters", "remove"}
 
 
@@ -122,8 +124,10 @@ class Index(Output):
 
     suffix = ".html"
 
-    def __init__(self, entries: list[dict], ref, *, lang: str = "vi", sample: bool = False, packet: bool = False):
+    def __init__(self, entries: list[dict], ref, *, lang: str = "vi", sample: bool = False, packet: bool = False,
+                 documents: list[tuple[str, str]] = ()):
         self.entries, self.ref, self.lang, self.sample, self.packet = entries, ref, lang, sample, packet
+        self.documents = list(documents)   # (file name, what it is): the Department's documents beside the reports
 
     def render(self, tmp: Path) -> None:
         from ..present.report import render
@@ -135,11 +139,13 @@ class Index(Output):
                  "status_text": t(f"index_status_{e['status']}", L), "html": e.get("html"), "error": e.get("error", "")}
                 for e in self.entries]
         page = render("index.html.j2", T=T, lang=L, rows=rows, sample=self.sample, packet=self.packet,
-                      made=dt.datetime.now().strftime("%d/%m/%Y %H:%M"))
+                      documents=self.documents, made=dt.datetime.now().strftime("%d/%m/%Y %H:%M"))
         tmp.write_text(page, encoding="utf-8")
 
 
 def write_index(reports_dir: Path | str, entries: list[dict], ref, *, lang: str = "vi", sample: bool = False) -> Path:
     reports_dir = Path(reports_dir)
     packet = (reports_dir / "packet.xlsx").exists()  # written by `make reports` beside the reports
-    return Index(entries, ref, lang=lang, sample=sample, packet=packet).write(reports_dir / "index.html")
+    documents = [(name, t(key, lang)) for name, key in DOCUMENTS if (reports_dir / name).exists()]
+    return Index(entries, ref, lang=lang, sample=sample, packet=packet, documents=documents).write(
+        reports_dir / "index.html")

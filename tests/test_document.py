@@ -157,6 +157,12 @@ def test_the_same_sentences_as_the_html_report(drafts, processed):
     for text, units in n.lessons:
         attribution = f"Do {len(units)} đơn vị nêu: " + ", ".join(units)
         assert text in body and attribution in body and attribution in html
+    # leadership and organisation: each unit's own words and figures, after its name, never merged away
+    lead = ds.narratives[ds.narratives.section == "lead_training"]
+    assert len(lead) == len(ds.submissions)
+    for r in lead.itertuples():   # "Huyện Hương Sơn: <its text>" (or several names before the same text)
+        assert any(p.text.endswith(": " + r.text) and ds.ref.label(r.unit) in p.text.split(": ")[0]
+                   for p in doc.paragraphs), r.unit
     tg = annex.targets_of(ds)
     for r in tg.recommended.to_dict("records"):
         sentence = annex.reason_sentence(r, ds.ref, "vi")

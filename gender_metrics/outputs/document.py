@@ -371,6 +371,10 @@ class WordDraft(Output):
             elif b.kind == "quote":
                 para(doc, b.text, italic=True, align=J, indent=FIRST_LINE, after=0)
                 para(doc, b.source, size=11, align=J, after=6)
+            elif b.kind == "said":      # "Huyện Hương Sơn: <its words>", the words in italics
+                p = para(doc, "", align=J, indent=FIRST_LINE, after=4)
+                run(p, f"{b.source}: ", BODY_PT, bold=True)
+                run(p, b.text, BODY_PT, italic=True)
             elif b.kind == "bullet":
                 p = para(doc, f"- {b.text}", align=J, indent=FIRST_LINE)
                 p.paragraph_format.space_after = Pt(3)

@@ -19,11 +19,11 @@ from functools import lru_cache
 
 import pandas as pd
 
-from ..core.narrative import Narrative, merge_lessons, narrative_of, result_sentence
+from ..core.narrative import Narrative, narrative_of, result_sentence
 from ..core.progress import plain
 from ..core.targets import ProvinceTargets, province_targets
 from ..i18n import fmt_number, fmt_target, fmt_value, t
-from ..reference import LEADERSHIP, Reference
+from ..reference import LEADERSHIP, Reference, fold
 from . import views
 from .data import Dataset
 
@@ -81,6 +81,17 @@ class AnnexTable:
     def html(self) -> tuple[list[str], list[dict]]:
         """The header and rows for an HTML page (the columns of the Word draft): continued cells become
         a ``rowspan`` of the cell they continue."""
+        return self.html_head(), self.html_rows()
+
+    def html_widths(self) -> list[float]:
+        """The columns' widths in percent of the table, as in the Word draft (the page prints them all)."""
+        w = [self.columns[i].width for i in self.visible(packet=False)]
+        return [round(100 * x / sum(w), 2) for x in w]
+
+    def html_head(self) -> list[str]:
+        return [self.columns[i].head for i in self.visible(packet=False)]
+
+    def html_rows(self) -> list[dict]:
         cols = self.visible(packet=False)
         out: list[dict] = []
         anchor: dict[int, dict] = {}
@@ -95,11 +106,12 @@ class AnnexTable:
                 if c.cont and i in anchor:
                     anchor[i]["rowspan"] += 1
                     continue
-                cell = {"text": c.text, "style": c.style, "align": self.columns[i].align, "rowspan": 1}
+                cell = {"text": c.text, "style": c.style, "align": self.columns[i].align, "rowspan": 1,
+                        "nowrap": len(c.text) <= 7}    # "≥ 50%", "115,8": never broken at their space
                 anchor[i] = cell
                 cells.append(cell)
             out.append({"group": "", "cells": cells})
-        return [self.columns[i].head for i in cols], out
+        return out
 
 
 def number_format(unit: str, digits: int, op: str | None = None) -> str:
@@ -627,7 +639,7 @@ class Block:
     """One piece of the draft's body: a heading (``level`` 1-3), a paragraph, a quoted form text with its
     attribution, a bullet, a small note, or a table."""
 
-    kind: str                    # heading, para, quote, bullet, note, table
+    kind: str                    # heading, para, quote, said (a unit's words after its name), bullet, note
     text: str = ""
     level: int = 0
     source: str = ""             # a quote's attribution
@@ -696,11 +708,22 @@ def document_head(ref: Reference, unit: str, lang: str) -> dict:
     return head
 
 
-def _gathered(texts: pd.DataFrame, section: str, ref: Reference, lang: str) -> list[Block]:
-    """What the units wrote in one section, near-duplicates merged and attributed (as the province's
-    HTML report gathers causes and lessons: :func:`merge_lessons`)."""
-    merged = merge_lessons(texts[texts.section == section][["unit", "text"]], ref, lang)
-    return [Block("quote", text, source=t("lessons_from", lang, n=len(us), units=", ".join(us))) for text, us in merged]
+def _by_unit(texts: pd.DataFrame, section: str, ref: Reference, lang: str) -> list[Block]:
+    """What each unit wrote in one section, word for word, after its name, in the tree's order; the same
+    text from several units (equal without case, diacritics or punctuation) once, after all their names.
+    For the factual sections (documents issued, budget, training ...): each unit's own figures are kept,
+    never merged into another unit's wording."""
+    order = {u: n for n, u in enumerate(ref.units.reporting)}
+    t_ = texts[texts.section == section]
+    t_ = t_.assign(_o=t_.unit.map(order).fillna(len(order))).sort_values("_o", kind="stable")
+    groups: dict[str, tuple[str, list[str]]] = {}
+    for r in t_.itertuples():
+        key = fold(r.text)
+        if key in groups:
+            groups[key][1].append(r.unit)
+        else:
+            groups[key] = (r.text, [r.unit])
+    return [Block("said", text, source=", ".join(ref.label(u, lang) for u in units)) for text, units in groups.values()]
 
 
 def _own(texts: pd.DataFrame, section: str, lang: str) -> list[Block]:
@@ -742,7 +765,7 @@ def draft_document(ds: Dataset, unit: str, lang: str) -> DraftDocument:
     body.append(Block("heading", f"{ROMAN[0]}. {T('section_lead').upper()}", 2))
     for i, key in enumerate(LEADERSHIP, start=1):
         body.append(Block("heading", f"{i}. {t('section_' + key, lang)}", 3))
-        body += _or_none(_gathered(texts, key, ref, lang) if province else _own(own, key, lang), lang)
+        body += _or_none(_by_unit(texts, key, ref, lang) if province else _own(own, key, lang), lang)
 
     body.append(Block("heading", f"{ROMAN[1]}. {T('doc_results').upper()}", 2))
     mine = plain(prog[prog.unit == unit])
@@ -764,10 +787,10 @@ def draft_document(ds: Dataset, unit: str, lang: str) -> DraftDocument:
     if n.improvements:
         body.append(Block("para", T("section_improvements") + ":"))
         body += [Block("bullet", x) for x in n.improvements]
-    body += _gathered(texts, "results", ref, lang) if province else _own(own, "results", lang)
+    body += _by_unit(texts, "results", ref, lang) if province else _own(own, "results", lang)
     body.append(Block("heading", f"2. {T('section_shortcomings')}", 3))
     body += [Block("bullet", x) for x in n.shortcomings]
-    body += _gathered(texts, "shortcomings", ref, lang) if province else _own(own, "shortcomings", lang)
+    body += _by_unit(texts, "shortcomings", ref, lang) if province else _own(own, "shortcomings", lang)
     body.append(Block("heading", f"3. {T('section_causes')}", 3))
     for j, group in enumerate(("causes_objective", "causes_subjective")):
         body.append(Block("para", f"{LETTERS[j]}) {T('section_' + group)}"))

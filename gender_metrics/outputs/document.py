@@ -470,11 +470,17 @@ class WordDraft(Output):
                           align=align[a.columns[i].align],
                           color=RGBColor(0x66, 0x66, 0x66) if st in ("no_data", "not_collected") else BLACK)
         fixed_widths(tb, widths)
+        # one merge per run of continued cells, from the cell it continues to its last row (the grid of
+        # cells is read once: python-docx rebuilds it on every tb.cell())
+        continued, runs = set(merges), {}
         for ri, j in merges:
             top = ri - 1
-            while (top, j) in set(merges):
+            while (top, j) in continued:
                 top -= 1
-            tb.cell(top, j).merge(tb.cell(ri, j))
+            runs[(top, j)] = max(ri, runs.get((top, j), ri))
+        grid, n = tb._cells, len(cols)
+        for (top, j), last in runs.items():
+            grid[top * n + j].merge(grid[last * n + j])
         for note in a.notes:
             para(doc, note, size=10, italic=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=3, after=0)
 

@@ -14,18 +14,23 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 ## reports: ingest the bundled sample forms and render every report into reports/
-reports: $(STAMP)
+reports: $(STAMP) browser
 	$(BIN)/gender-metrics ingest --raw data/raw --processed data/processed
 	$(BIN)/gender-metrics packet --processed data/processed --out reports/packet.xlsx
+	$(BIN)/gender-metrics document --processed data/processed --out reports/summary-report.docx
+	$(BIN)/gender-metrics brief --processed data/processed --out reports/brief.html
 	$(BIN)/gender-metrics run --processed data/processed --out reports $(if $(JOBS),--jobs $(JOBS))
 	@echo "Open: $(CURDIR)/reports/index.html (conference packet: $(CURDIR)/reports/packet.xlsx)"
 
-## test: the whole test suite (installs Debian's chromium for the browser test when missing)
-test: $(STAMP) browser
+## test: the whole test suite (installs Debian's chromium, LibreOffice and poppler-utils when missing)
+test: $(STAMP) browser office
 	$(BIN)/python -m pytest -q
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+office:
+	@command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils; }
 
 ## bench: benchmarks (medians, against the naive way in the same run)
 bench: $(STAMP)

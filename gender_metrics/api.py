@@ -24,7 +24,7 @@ def _ref(reference: Reference | str | Path | None = None, catalogue: Catalogue |
 def load_catalogue(review: str | Path | None = None) -> Catalogue:
     """The catalogue of a review (default: the default review): ``.indicators`` and ``.targets``."""
     cat = load_reference(review).catalogue
-    return Catalogue(cat.indicators.copy(), cat.targets.copy())
+    return Catalogue(cat.indicators.copy(), cat.targets.copy(), cat.objectives.copy())
 
 
 def load_units(review: str | Path | None = None) -> pd.DataFrame:

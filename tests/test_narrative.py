@@ -173,28 +173,40 @@ def test_hostile_text_is_escaped_in_html_and_neutralised_in_excel(tmp_path):
 
 def test_packet_layout_and_print_settings(tmp_path):
     p = prog_of([("439", "4.4", 2020, np.nan, np.nan, 21.4), ("439", "4.2", 2020, 3, 2000, np.nan),
-                 ("439", "4.1", 2020, 1158, 1000, np.nan)])
+                 ("439", "4.1", 2020, 1158, 1000, np.nan), ("439", "2.3", 2020, 402, 1000, np.nan)])
     p.loc[p.unit == "439", "source"] = "=cmd|' /C calc'!A0"
     path = write_packet(tmp_path / "packet.xlsx", p, REF, lang="vi", sample=True)
     wb = load_workbook(path)
-    assert wb.sheetnames[0] == "Tỉnh Hà Tĩnh" and len(wb.sheetnames) == 1 + 13 + 13
+    # the province, the areas side by side, the departments, then one sheet per unit, named by the unit
+    assert wb.sheetnames[:3] == ["Tỉnh Hà Tĩnh", "So sánh các huyện", "Theo sở, ngành"]
+    assert len(wb.sheetnames) == 3 + 13 + 13 and "Huyện Hương Sơn" in wb.sheetnames
     ws = wb["Huyện Hương Sơn"]
-    assert [c.value for c in ws[4]] == ["STT", "Mục tiêu / Chỉ tiêu", "Đơn vị tính", "2010", "Mục tiêu 2015",
-                                         "Kết quả 2015", "Mục tiêu 2020", "Kết quả 2020", "Đánh giá", "Nguồn"]
-    body = [r for r in ws.iter_rows(min_row=5, values_only=True) if r[0] is not None]
-    assert len(body) == 24 and [r[0] for r in body] == list(range(1, 25))  # one row per indicator
-    r44 = next(r for r in body if r[1].startswith("4.4."))
-    assert r44[6:9] == ("không quá 25", "21,4", "Đạt")
-    assert r44[9] == "'=cmd|' /C calc'!A0"  # neutralised: text, never a formula
+    assert [c.value for c in ws[8]][:10] == ["Mã", "Chỉ tiêu", "Đơn vị tính", "Năm 2010", "Mục tiêu 2015",
+                                             "Kết quả 2015", "Đánh giá 2015", "Mục tiêu 2020", "Kết quả 2020",
+                                             "Đánh giá 2020"]
+    assert [c.value for c in ws[8]][10:] == ["Ghi chú", "Nguồn"]
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=9) if r[0].value}
+    groups = [k for k, r in rows.items() if str(k).startswith("Mục tiêu ")]
+    assert len(groups) == 7                                    # rows grouped under the 7 objectives
+    assert [k for k in rows if k not in groups and not str(k).startswith(("(", "*"))] == list(REF.judged.index)
+    r44 = rows["4.4"]                                          # a ratio: the number itself, one decimal
+    assert (r44[8].value, r44[8].number_format, r44[9].value) == (21.4, "0.0", "Đạt")
+    assert (r44[7].value, r44[7].number_format) == (25, '"≤ "0')
+    r23 = rows["2.3"]                                          # a share: its fraction, shown in percent
+    assert r23[8].value == pytest.approx(0.402) and r23[8].number_format == "0.0%"
+    assert (r23[7].value, r23[7].number_format) == (0.5, '"≥ "0%')
+    assert r23[11].value == "'=cmd|' /C calc'!A0"              # neutralised: text, never a formula
     # both layers of the verdict: the official one, then what the statistics say of it
-    r42 = next(r for r in body if r[1].startswith("4.2."))
-    assert r42[7:9] == ("150", "Chưa đạt (số liệu nhỏ: 3 ca)")
-    r41 = next(r for r in body if r[1].startswith("4.1."))   # 115.8 against "at most 115": not achieved
-    assert r41[7:9] == ("115,8", "Chưa đạt (chênh lệch trong phạm vi dao động ngẫu nhiên)")
+    r42 = rows["4.2"]
+    assert (r42[8].value, r42[8].number_format, r42[9].value) == (150, "0", "Chưa đạt (số liệu nhỏ: 3 ca)")
+    r41 = rows["4.1"]                                          # 115.8 against "at most 115": not achieved
+    assert r41[8].value == pytest.approx(115.8) and r41[9].value == "Chưa đạt (chênh lệch trong phạm vi dao động ngẫu nhiên)"
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
-    assert "DỮ LIỆU MẪU" in ws["A2"].value
+    assert ws["A1"].value == "UBND TỈNH HÀ TĨNH" and ws["A2"].value == "SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI"
+    assert ws["L1"].value == "Phụ lục - Biểu số 4.3" and "DỮ LIỆU MẪU" in ws["A6"].value
+    assert ws["A4"].value == "KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU GIAI ĐOẠN 2011-2020: HUYỆN HƯƠNG SƠN"
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
-    assert ws.print_title_rows == "$4:$4" and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$8:$8" and ws.sheet_properties.pageSetUpPr.fitToPage
 
 
 @pytest.mark.parametrize("op,value,high,unit,lang,words,expected", [
@@ -257,7 +269,7 @@ def test_packet_carries_the_province_assessment_in_words(processed, tmp_path):
                         "--out", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     wb = load_workbook(out)
-    assert wb.sheetnames[:2] == ["Tỉnh Hà Tĩnh", "Đánh giá chung"] and len(wb.sheetnames) == 2 + 13 + 13
+    assert wb.sheetnames[:2] == ["Tỉnh Hà Tĩnh", "Đánh giá chung"] and len(wb.sheetnames) == 2 + 7 + 13 + 13
     ws = wb["Đánh giá chung"]
     lines = [c.value for c in ws["A"] if c.value]
     assert lines[0] == "Đánh giá chung - Tỉnh Hà Tĩnh" and "DỮ LIỆU MẪU" in lines[1]

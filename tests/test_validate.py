@@ -1,4 +1,4 @@
-"""The public API refuses observations a verdict cannot rest on (METHODS.md §6), naming the rows:
+"""The public API refuses observations a verdict cannot rest on (docs/methods.md §6), naming the rows:
 nothing is judged from them, and nothing is silently normalised into something else."""
 
 import numpy as np
@@ -39,7 +39,7 @@ def test_each_rule_names_the_row_and_the_rule(bad, problem):
         with pytest.raises(gm.DataError, match="1 observation") as e:
             call(o)
         msg = str(e.value)
-        assert problem in msg and "row 2 " in msg and "METHODS.md §6" in msg
+        assert problem in msg and "row 2 " in msg and "docs/methods.md §6" in msg
         assert list(e.value.rows.index) == [2] and problem in e.value.rows.problem.iloc[0]
     assert isinstance(e.value, ValueError)   # the CLI reports it as wrong input (exit 2)
 

@@ -21,6 +21,8 @@ from ..store import atomic_path
 from .base import Output
 
 ASSET_NAME = "plotly.min.js"
+# the Department's documents that `make reports` writes beside the reports, and their index entries
+DOCUMENTS = (("summary-report.docx", "index_document"), ("brief.html", "index_brief"), ("brief.pdf", "index_brief"))
 REMOVE_TAGS = {"parameters", "injected-parameters", "remove"}
 
 
@@ -153,9 +155,10 @@ class Index(Output):
     suffix = ".html"
 
     def __init__(self, entries: list[dict], ref, *, lang: str = "vi", sample: bool = False, packet: bool = False,
-                 submissions=None):
+                 submissions=None, documents: list[tuple[str, str]] = ()):
         self.entries, self.ref, self.lang, self.sample, self.packet = entries, ref, lang, sample, packet
         self.submissions = submissions
+        self.documents = list(documents)   # (file name, what it is): the Department's documents beside the reports
 
     def _state(self, unit: str, kind: str) -> tuple[str, str]:
         """(css class, words) of the unit's submission, for the units that send a form."""
@@ -197,6 +200,7 @@ class Index(Output):
         others = [(t(f"index_in_{lg}", L), index_name(lg)) for lg in LANGS
                   if lg != L and (self.path.parent / index_name(lg)).exists()]
         page = render("index.html.j2", T=T, lang=L, rows=rows, sample=self.sample, packet=self.packet, other_indexes=others,
+                      documents=self.documents,
                       made=dt.datetime.now().strftime("%d/%m/%Y %H:%M"))
         tmp.write_text(page, encoding="utf-8")
 
@@ -213,7 +217,8 @@ def write_index(reports_dir: Path | str, entries: list[dict], ref, *, lang: str 
                 submissions=None) -> Path:
     reports_dir = Path(reports_dir)
     packet = (reports_dir / "packet.xlsx").exists()  # written by `make reports` beside the reports
+    documents = [(name, t(key, lang)) for name, key in DOCUMENTS if (reports_dir / name).exists()]
     from ..present.report import index_name
 
-    return Index(entries, ref, lang=lang, sample=sample, packet=packet, submissions=submissions).write(
-        reports_dir / index_name(lang))
+    return Index(entries, ref, lang=lang, sample=sample, packet=packet, submissions=submissions,
+                 documents=documents).write(reports_dir / index_name(lang))

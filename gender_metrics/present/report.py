@@ -388,5 +388,17 @@ class UnitReport:
                            small=["detail", "source"], empty=t("none_line", self.lang),
                            notes=[t("quality_intro", self.lang)])
 
+    def proposed_targets(self) -> Block:
+        """The province's proposed targets for the next strategy: per indicator the national targets, its
+        baseline, the range of the units' proposals, the recommended figure, its feasibility and why; then
+        the contradictions in the proposals (the Word draft's Phần thứ hai and Biểu 4; province report)."""
+        from . import annex
+
+        tg = annex.targets_of(self.data)
+        return self._render("province_targets.html.j2", title=self.T("annex_targets_title"),
+                            intro=self.T("doc_targets_intro"), table=annex.targets_table(tg, self.ref, self.lang, "4"),
+                            contradictions=annex.contradiction_sentences(tg, self.ref, self.lang),
+                            levels=annex.level_sentences(tg, self.ref, self.lang))
+
     def method(self) -> Block:
         return self._render("method.html.j2", text=self.T("method_text", complete_counts=views.complete_counts(self.ref)))

@@ -8,7 +8,7 @@ each target year must lie in that period.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,6 +41,7 @@ INDICATOR_COLUMNS = [
 ]
 SAY_KEYS = {"subject", "verb", "unit", "tail", "target"}
 TARGET_COLUMNS = ["strategy", "id", "year", "op", "value", "value_high"]
+OBJECTIVE_COLUMNS = ["strategy", "objective", "name_vi", "name_en"]
 REQUIRED = ["id", "objective", "name_vi", "name_en", "unit_en", "unit_vi", "direction", "kind",
             "interval", "measure", "aggregation", "district_level", "sector", "verified", "source",
             "targets"]
@@ -56,6 +57,8 @@ class Catalogue:
 
     indicators: pd.DataFrame
     targets: pd.DataFrame
+    # the strategies' objectives by number, with their names (optional ``objectives:`` of a catalogue file)
+    objectives: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OBJECTIVE_COLUMNS))
 
     def indicator(self, strategy: str, id: str) -> pd.Series:
         """The catalogue row of one indicator; KeyError naming it when absent."""
@@ -168,13 +171,33 @@ def read_catalogue_file(path: Path | str) -> tuple[list[dict], list[dict]]:
     return inds, tgts
 
 
+def read_objectives(path: Path | str) -> list[dict]:
+    """The optional ``objectives:`` list of a catalogue file (objective number, name_vi, name_en): the
+    headings under which reports and annexes group the indicators. Without it, objectives are numbered."""
+    path = Path(path)
+    doc = yamlio.load(path.read_text(encoding="utf-8")) or {}
+    items = doc.get("objectives") or []
+    if not isinstance(items, list):
+        raise CatalogueError(f"{path.name}, key 'objectives': expected a list of objectives, found {items!r}")
+    out = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("objective"), int) \
+                or not all(isinstance(item.get(k), str) and item[k] for k in ("name_vi", "name_en")):
+            raise CatalogueError(f"{path.name}, key 'objectives': each objective needs a number (objective) and "
+                                 f"name_vi, name_en; found {item!r}")
+        out.append({"strategy": str(doc.get("strategy")), "objective": item["objective"], "name_vi": item["name_vi"],
+                    "name_en": item["name_en"]})
+    return out
+
+
 @lru_cache(maxsize=8)
 def _load(paths: tuple[str, ...]) -> Catalogue:
-    inds, tgts = [], []
+    inds, tgts, objs = [], [], []
     for p in paths:
         i, t = read_catalogue_file(p)
         inds += i
         tgts += t
+        objs += read_objectives(p)
     indicators = pd.DataFrame(inds, columns=INDICATOR_COLUMNS)
     indicators["factor"] = indicators["factor"].astype(float)
     indicators["floor"] = pd.to_numeric(indicators["floor"], errors="raise").astype(float)
@@ -190,7 +213,7 @@ def _load(paths: tuple[str, ...]) -> Catalogue:
         if earlier and not any(r.predecessor in ids_of[s] for s in earlier):
             raise CatalogueError(f"strategy {r.strategy}, entry {r.id!r}: predecessor {r.predecessor!r} is not an "
                                  "indicator of an earlier strategy in the catalogue")
-    return Catalogue(indicators, pd.DataFrame(tgts, columns=TARGET_COLUMNS))
+    return Catalogue(indicators, pd.DataFrame(tgts, columns=TARGET_COLUMNS), pd.DataFrame(objs, columns=OBJECTIVE_COLUMNS))
 
 
 def load_catalogue_files(paths: list[Path | str]) -> Catalogue:
@@ -200,4 +223,4 @@ def load_catalogue_files(paths: list[Path | str]) -> Catalogue:
     target year (op ∈ >=, >, <=, <, between). A fresh copy each call: callers may edit it.
     """
     cat = _load(tuple(str(Path(p).resolve()) for p in paths))
-    return Catalogue(cat.indicators.copy(), cat.targets.copy())
+    return Catalogue(cat.indicators.copy(), cat.targets.copy(), cat.objectives.copy())

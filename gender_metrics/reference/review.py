@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import string
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -20,6 +21,14 @@ from .. import yamlio
 
 DEADLINE_RULES = ("on_or_before", "before")
 LANGS = ("vi", "en")
+# the optional ``document:`` key: the header, summary line, recipients and signature of the Word drafts,
+# per kind of report (the province's summary report, an area's or a department's own report)
+DOCUMENT_KINDS = ("province", "area", "sector")
+DOCUMENT_TEXTS = ("parent", "issuer", "number", "place", "summary", "opening")
+DOCUMENT_LISTS = ("to", "recipients", "signature")
+# what a document text may name: the unit the draft is for, and the review's facts
+DOCUMENT_FIELDS = {"unit", "UNIT", "unit_text", "name", "abbr", "compiler", "province", "strategy", "next_strategy",
+                   "baseline", "final", "previous", "horizon", "areas", "areas_short"}
 
 
 class ReviewError(ValueError):
@@ -70,6 +79,7 @@ class Review:
     pool_years: int = 5
     highlights: tuple[str, ...] = ()
     texts: dict = field(default_factory=dict, compare=False, repr=False)
+    document: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def years(self) -> list[int]:
@@ -159,6 +169,67 @@ def _strategy(path: Path, key: str, x) -> str:
 
 REQUIRED = ("name", "strategy", "years", "baseline_year", "milestones", "feasibility", "catalogue", "units",
             "compiler", "deadline", "form", "texts")
+
+
+def _document(path: Path, doc) -> dict:
+    """The optional ``document:`` key, validated: ``month``/``year`` of the date line (default: the
+    deadline's), ``abbreviations`` (unit code -> the abbreviation in a document's number), and per
+    language and kind of report (province, area, sector) the texts of the Word draft's header and end
+    (see ``DOCUMENT_TEXTS`` and ``DOCUMENT_LISTS``); each may name ``DOCUMENT_FIELDS`` in braces."""
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        _fail(path, "document", f"expected keys month, year, abbreviations, vi, en; found {doc!r}")
+    unknown = sorted(set(doc) - {"month", "year", "abbreviations", *LANGS})
+    if unknown:
+        _fail(path, "document", f"unknown key(s) {unknown}; expected month, year, abbreviations, vi, en")
+    out: dict = {"month": None, "year": None, "abbreviations": {}}
+    if doc.get("month") is not None:
+        m = doc["month"]
+        if isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= 12:
+            _fail(path, "document.month", f"expected a month (1-12), found {m!r}")
+        out["month"] = m
+    if doc.get("year") is not None:
+        out["year"] = _year(path, "document.year", doc["year"])
+    ab = doc.get("abbreviations") or {}
+    if not isinstance(ab, dict) or not all(isinstance(v, str) and v for v in ab.values()):
+        _fail(path, "document.abbreviations", f"expected unit codes with their abbreviations, found {ab!r}")
+    out["abbreviations"] = {str(k): str(v) for k, v in ab.items()}
+
+    def checked(key: str, text) -> str:
+        if not isinstance(text, str):
+            _fail(path, key, f"expected a text, found {text!r}")
+        try:
+            fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+        except ValueError as exc:
+            _fail(path, key, f"unbalanced braces in {text!r} ({exc})")
+        bad = sorted(fields - DOCUMENT_FIELDS)
+        if bad:
+            _fail(path, key, f"unknown placeholder(s) {bad}; a document text may name {sorted(DOCUMENT_FIELDS)}")
+        return text
+
+    for lang in LANGS:
+        kinds = doc.get(lang) or {}
+        if not isinstance(kinds, dict) or set(kinds) - set(DOCUMENT_KINDS):
+            _fail(path, f"document.{lang}", f"expected the kinds {list(DOCUMENT_KINDS)}, found {kinds!r}")
+        out[lang] = {}
+        for kind, texts in kinds.items():
+            where = f"document.{lang}.{kind}"
+            if not isinstance(texts, dict):
+                _fail(path, where, f"expected keys {[*DOCUMENT_TEXTS, *DOCUMENT_LISTS]}, found {texts!r}")
+            unknown = sorted(set(texts) - {*DOCUMENT_TEXTS, *DOCUMENT_LISTS})
+            if unknown:
+                _fail(path, where, f"unknown key(s) {unknown}; expected {[*DOCUMENT_TEXTS, *DOCUMENT_LISTS]}")
+            entry = {}
+            for key, value in texts.items():
+                if key in DOCUMENT_LISTS:
+                    if not isinstance(value, list):
+                        _fail(path, f"{where}.{key}", f"expected a list of lines, found {value!r}")
+                    entry[key] = [checked(f"{where}.{key}", x) for x in value]
+                else:
+                    entry[key] = checked(f"{where}.{key}", "" if value is None else value)
+            out[lang][kind] = entry
+    return out
 
 
 def resolve_path(review: str | Path | None) -> Path:
@@ -254,4 +325,5 @@ def load_review(review: str | Path | None = None) -> Review:
         pool_years=int(league.get("pool_years", 5)),
         highlights=tuple(str(i) for i in (doc.get("highlights") or ())),
         texts={lang: dict(texts[lang]) for lang in LANGS},
+        document=_document(path, doc.get("document")),
     )

@@ -114,6 +114,16 @@ def _parser(lang: str = "vi") -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True, help=H("out_xlsx"))
     s.add_argument("--processed", type=Path, default=None, help=H("processed"))
 
+    s = add("document")
+    s.add_argument("--out", type=Path, required=True, help=H("out_docx"))
+    s.add_argument("--unit", default=None, help=H("document_unit"))
+    s.add_argument("--processed", type=Path, default=None, help=H("processed"))
+
+    s = add("brief")
+    s.add_argument("--out", type=Path, required=True, help=H("out_brief"))
+    s.add_argument("--no-pdf", action="store_true", help=H("no_pdf"))
+    s.add_argument("--processed", type=Path, default=None, help=H("processed"))
+
     s = add("run")
     s.add_argument("--unit", action="append", help=H("unit"))
     s.add_argument("--kind", action="append", help=H("kind"))
@@ -243,8 +253,54 @@ def _packet(args) -> int:
     ds = _data(args)
     assessment = narrative_of(ds.ref.province, ds.progress, ds.narratives, ds.ref, args.lang)
     with locked(args.out.resolve().parent, t("busy", args.lang, out=args.out.resolve().parent)):
-        path = write_packet(args.out, ds.progress, ds.ref, lang=args.lang, sample=ds.sample, assessment=assessment)
+        path = write_packet(args.out, ds.progress, ds.ref, lang=args.lang, sample=ds.sample, assessment=assessment,
+                            dataset=ds)
     print(t("cli_packet_written", args.lang, path=path))
+    return 0
+
+
+def _document(args) -> int:
+    from ..outputs.document import write_document
+    from ..present.annex import draft_document
+    from ..store import locked
+
+    if args.out.suffix.lower() != ".docx":
+        raise ValueError(t("cli_out_suffix", args.lang, expected=".docx", name=repr(args.out.name)))
+    ds = _data(args)
+    unit = ds.ref.units.resolve(args.unit) if args.unit else ds.ref.province
+    draft = draft_document(ds, unit, args.lang)
+    with locked(args.out.resolve().parent, t("busy", args.lang, out=args.out.resolve().parent)):
+        path = write_document(args.out, draft)
+    print(t("cli_document_written", args.lang, path=path))
+    return 0
+
+
+def _brief(args) -> int:
+    import datetime as dt
+    import subprocess
+
+    from ..outputs.brief import ChromiumMissing, write_brief
+    from ..present.annex import leader_summary
+    from ..present.report import package_version
+    from ..store import locked
+
+    if args.out.suffix.lower() != ".html":
+        raise ValueError(t("cli_out_suffix", args.lang, expected=".html", name=repr(args.out.name)))
+    ds = _data(args)
+    provenance = t("provenance", args.lang, data_hash=ds.manifest["data_hash"][:12],
+                   ingested=ds.manifest.get("ingested_at", "?").replace("T", " ")[:16], version=package_version(),
+                   made=dt.datetime.now().strftime("%d/%m/%Y %H:%M"))
+    try:
+        with locked(args.out.resolve().parent, t("busy", args.lang, out=args.out.resolve().parent)):
+            paths = write_brief(args.out, leader_summary(ds, args.lang), lang=args.lang, pdf=not args.no_pdf,
+                                provenance=provenance)
+    except ChromiumMissing:
+        print(f"gender-metrics brief: {t('cli_no_chromium', args.lang)}", file=sys.stderr)
+        return 1
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        print(f"gender-metrics brief: {t('cli_pdf_failed', args.lang, error=exc)}", file=sys.stderr)
+        return 1
+    print(t("cli_brief_written", args.lang, paths=", ".join(map(str, paths))))
     return 0
 
 
@@ -309,7 +365,7 @@ def _run(args) -> int:
 
 
 _COMMANDS = {"sample": _sample, "forms": _forms, "ingest": _ingest, "progress": _progress,
-             "feasibility": _feasibility, "packet": _packet, "run": _run}
+             "feasibility": _feasibility, "packet": _packet, "document": _document, "brief": _brief, "run": _run}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -90,11 +90,14 @@ class Layout:
 
     @property
     def sheet_ind(self) -> str:
-        return f"Chỉ tiêu {self.ref.review.strategy}"
+        """The judged strategy's sheet: the review's name for it (``form.sheets.indicators``), else
+        "Chỉ tiêu <strategy>"."""
+        return self.ref.review.form_sheets.get("indicators") or f"Chỉ tiêu {self.ref.review.strategy}"
 
     @property
     def sheet_tgt(self) -> str:
-        return f"Mục tiêu {self.ref.review.feasibility_strategy}"
+        """The proposed targets' sheet: ``form.sheets.targets``, else "Mục tiêu <next strategy>"."""
+        return self.ref.review.form_sheets.get("targets") or f"Mục tiêu {self.ref.review.feasibility_strategy}"
 
     @property
     def sheets(self) -> tuple[str, ...]:
@@ -131,9 +134,7 @@ class Layout:
         if level == ref.units.area_level:
             return cat[cat.district_level.astype(bool)].reset_index(drop=True)
         if level == "sector":
-            if strategy == ref.review.strategy:
-                return cat[cat.id.isin(ref.units.answers_for(code))].reset_index(drop=True)
-            return cat[cat.sector == code].reset_index(drop=True)
+            return cat[cat.id.isin(ref.answers_for(code, strategy))].reset_index(drop=True)
         return cat.reset_index(drop=True)
 
     def parts(self, kind: str) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ import os
 import shutil
 import time
 import traceback
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .. import store
@@ -45,10 +45,12 @@ class Job:
     stem: str = ""
     label: str = ""
     key: str = ""
+    extra: dict = field(default_factory=dict)   # parameters only some notebooks declare (context_processed)
 
     @property
     def parameters(self) -> dict:
-        return {"unit": self.unit, "lang": self.lang, "processed_dir": self.processed_dir, "review": self.review}
+        return {"unit": self.unit, "lang": self.lang, "processed_dir": self.processed_dir, "review": self.review,
+                **self.extra}
 
 
 @dataclass
@@ -112,7 +114,7 @@ class ReferenceRows:
         else:
             judged = list(self.layout.indicators_for(unit).id)
             nxt = (list(self.layout.indicators_for(unit, r.feasibility_strategy).id) if ref.units.level(unit) == "sector"
-                   else list(ref.next.index[ref.next.predecessor.isin(judged) | ref.next.predecessor.isna()]))
+                   else list(ref.next.index[ref.next.history.isin(judged) | ref.next.history.isna()]))
         keys = [(r.strategy, i) for i in judged] + [(r.feasibility_strategy, i) for i in nxt]
         parts = [self.review, *(v for k in keys for v in self.ind.get(k, []) + self.tg.get(k, []))]
         units = list(self.units) if everything else [unit]
@@ -128,8 +130,11 @@ def pd_hash(df):
 
 def plan(units: list[str] | None = None, kinds: list[str] | None = None, *, lang: str = "vi",
          processed_dir: Path | str | None = None, out_dir: Path | str | None = None,
-         review: str | Path | None = None) -> list[Job]:
-    """The jobs to run, validated: unknown units, kinds or languages raise ValueError before any kernel."""
+         review: str | Path | None = None, context_processed: Path | str | None = None) -> list[Job]:
+    """The jobs to run, validated: unknown units, kinds or languages raise ValueError before any kernel.
+
+    ``context_processed``: the processed folder of the review a reorganised tree's area reports show as
+    context (the review's ``context``; default: the project's ``data/processed`` when it holds it)."""
     if lang not in LANGS:
         raise ValueError(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
     ds = dataset(processed_dir, review, lang)
@@ -150,6 +155,7 @@ def plan(units: list[str] | None = None, kinds: list[str] | None = None, *, lang
     nb_dir = notebooks_dir()
     common = [package_version(), code_fingerprint(), str(ds.sample)]
     rows = ReferenceRows(ref)
+    context_dir, context_hash = _context(ref, context_processed)
     jobs = []
     for code, kind in pairs:
         nb = nb_dir / f"{kind}.ipynb"
@@ -159,11 +165,35 @@ def plan(units: list[str] | None = None, kinds: list[str] | None = None, *, lang
         job = Job(code, kind, str(nb), lang, str(ds.version_dir), str(out), str(ref.review.path),
                   stem=f"{kind}-{slug}" + ("" if lang == "vi" else f".{lang}"), label=ref.label(code, lang))
         data = ds.manifest["data_hash"] if kind == "feasibility" else ds.input_hash(code)
+        if CONTEXT_PARAMETER in _declared(str(nb)):   # an area report with its former districts' series
+            job.extra = {CONTEXT_PARAMETER: context_dir}
+            data = [data, context_hash]
         job.key = hashlib.sha256(json.dumps([data, rows.of(code, kind), store.file_hash(nb), code, kind, lang,
                                              *common]).encode()).hexdigest()
         jobs.append(job)
     check_parameters({j.notebook for j in jobs})
     return jobs
+
+
+CONTEXT_PARAMETER = "context_processed"
+
+
+def _declared(notebook: str) -> set[str]:
+    import papermill as pm
+
+    return set(pm.inspect_notebook(notebook))
+
+
+def _context(ref, context_processed) -> tuple[str | None, str]:
+    """The context review's data version for the area reports, and its data hash (part of their key)."""
+    if not ref.review.context_review:
+        return None, ""
+    from ..present.data import context_dataset
+
+    cds, _why = context_dataset(ref.review.context_review, context_processed)
+    if cds is None:   # the report says why; a folder given is named there
+        return (str(Path(context_processed).resolve()) if context_processed else None), ""
+    return str(cds.version_dir), cds.manifest["data_hash"]
 
 
 def check_parameters(notebooks: set[str]) -> None:

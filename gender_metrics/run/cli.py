@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--self-contained", action="store_true", help="embed plotly.js in each report (for e-mail)")
     s.add_argument("--wall-limit", type=float, default=600.0, help="seconds allowed per report (default 600)")
     s.add_argument("--scheduler", default=None, help="address of a Dask scheduler to run the reports on")
+    s.add_argument("--context-processed", type=Path, default=None,
+                   help="processed folder of the review whose former-district series the area reports show "
+                        "(the review's context; default: data/processed when it holds that review)")
     return p
 
 
@@ -204,7 +207,8 @@ def _run(args) -> int:
     from .batch import plan, run
 
     L = args.lang
-    jobs = plan(args.unit, args.kind, lang=L, processed_dir=args.processed, out_dir=args.out, review=_review(args))
+    jobs = plan(args.unit, args.kind, lang=L, processed_dir=args.processed, out_dir=args.out, review=_review(args),
+                context_processed=args.context_processed)
     try:
         results = run(jobs, n_jobs=args.jobs, force=args.force, wall_limit=args.wall_limit,
                       scheduler=args.scheduler, self_contained=args.self_contained)

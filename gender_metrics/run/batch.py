@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
@@ -63,6 +64,7 @@ class JobResult:
     html: str | None = None
     notebook: str | None = None
     error: str = ""
+    files: dict | None = None   # a remote worker's outputs (path under the reports folder -> bytes), written by the client
 
 
 def notebooks_dir() -> Path:
@@ -208,22 +210,43 @@ def check_parameters(notebooks: set[str]) -> None:
 
 
 # ---------------------------------------------------------------------------- one report (in a worker)
-def run_job(job: Job, wall_limit: float = 600.0, self_contained: bool = False) -> JobResult:
-    """Execute one notebook in the worker's kernel and export it to HTML."""
+def run_job(job: Job, wall_limit: float = 600.0, self_contained: bool = False, deliver: bool = False) -> JobResult:
+    """Execute one notebook in the worker's kernel and export it to HTML.
+
+    ``deliver``: the worker may not share the client's disk (a Dask cluster): it renders into a folder of
+    its own and returns the executed notebook and the HTML as bytes in ``files``; the client writes them."""
     from ..outputs.html import HtmlReport
     from .kernel import execute
 
     t0 = time.perf_counter()
-    out = Path(job.out_dir)
-    nb_out = out / "notebooks" / f"{job.stem}.ipynb"
-    html_out = out / f"{job.stem}.html"
+    client_out = Path(job.out_dir)
+    work = Path(tempfile.mkdtemp(prefix="gm-report-")) if deliver else client_out
+    rel_nb, rel_html = Path("notebooks") / f"{job.stem}.ipynb", Path(f"{job.stem}.html")
     try:
-        nb = execute(job.notebook, nb_out, job.parameters, wall_limit, job.lang)
-        HtmlReport(nb, lang=job.lang, title=job.label, self_contained=self_contained).write(html_out)
-    except Exception as exc:  # report failures as data, never stop the batch
-        return JobResult(job.unit, job.kind, job.label, "failed", time.perf_counter() - t0, None, str(nb_out),
-                         _short_error(exc))
-    return JobResult(job.unit, job.kind, job.label, "ok", time.perf_counter() - t0, html_out.name, str(nb_out))
+        try:
+            nb = execute(job.notebook, work / rel_nb, job.parameters, wall_limit, job.lang)
+            HtmlReport(nb, lang=job.lang, title=job.label, self_contained=self_contained).write(work / rel_html)
+        except Exception as exc:  # report failures as data, never stop the batch
+            return JobResult(job.unit, job.kind, job.label, "failed", time.perf_counter() - t0, None,
+                             str(client_out / rel_nb), _short_error(exc), _files(work, [rel_nb]) if deliver else None)
+        return JobResult(job.unit, job.kind, job.label, "ok", time.perf_counter() - t0, rel_html.name,
+                         str(client_out / rel_nb), files=_files(work, [rel_nb, rel_html]) if deliver else None)
+    finally:
+        if deliver:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _files(folder: Path, rels: list[Path]) -> dict[str, bytes]:
+    """The outputs a remote worker made (those that exist), to be written by the client."""
+    return {r.as_posix(): (folder / r).read_bytes() for r in rels if (folder / r).is_file()}
+
+
+def write_delivered(out: Path, r: JobResult) -> None:
+    """Write a remote worker's outputs into the reports folder (atomically), then let the bytes go."""
+    for rel, data in (r.files or {}).items():
+        with store.atomic_path(out / rel) as tmp:
+            tmp.write_bytes(data)
+    r.files = None
 
 
 def _short_error(exc: Exception) -> str:
@@ -294,6 +317,7 @@ def _run_locked(jobs, out, *, n_jobs, force, progress, wall_limit, scheduler, se
     bar = tqdm(total=len(todo), desc=t("run_col_report", lang), unit="", disable=not progress or not todo)
 
     def collect(j: Job, r: JobResult) -> None:
+        write_delivered(out, r)   # outputs of a remote worker: written here, by the client only
         results.append(r)
         _record(state, j, r)
         bar.set_postfix_str(f"{j.stem}: {t('run_status_' + r.status, j.lang)}")
@@ -308,7 +332,8 @@ def _run_locked(jobs, out, *, n_jobs, force, progress, wall_limit, scheduler, se
         if todo:
             engine.start(len(todo))                     # kernels start and import the package ...
             ds.prepare()                                # ... while the whole-table computations run here
-            task = functools.partial(run_job, wall_limit=wall_limit, self_contained=self_contained)
+            task = functools.partial(run_job, wall_limit=wall_limit, self_contained=self_contained,
+                                     deliver=engine.remote)
             engine.run(task, todo, collect, _lost, show_running)
     except KeyboardInterrupt:
         engine.stop()                                   # workers and their kernels, whatever they were doing

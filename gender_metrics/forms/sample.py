@@ -301,9 +301,12 @@ def _blank_some(rng: np.random.Generator, values: dict, k: int) -> None:
         values.pop(keys[int(i)], None)
 
 
-def generate_sample(out_dir: Path | str, seed: int | None = None, *, reference: Reference | None = None) -> list[Path]:
+def generate_sample(out_dir: Path | str, seed: int | None = None, *, reference: Reference | None = None,
+                    only: set[str] | None = None) -> list[Path]:
     """Write the sample forms (one per area and department, but those the model says send nothing) into
-    ``out_dir``, from the review's sample model (``seed``: another seed than the model's)."""
+    ``out_dir``, from the review's sample model (``seed``: another seed than the model's). ``only``: write
+    the forms of these units only (every number is drawn all the same, so the forms written are those of
+    the whole sample: several processes can share the writing)."""
     from ..reference import load_reference
 
     ref = reference or load_reference()
@@ -337,6 +340,12 @@ def generate_sample(out_dir: Path | str, seed: int | None = None, *, reference: 
             totals[key] = totals.get(key, 0) + x
         if u.code in model.missing:   # it sends nothing; the department still knows the province's totals
             continue
+        if only is not None and u.code not in only:   # drawn as for the whole sample, written elsewhere
+            _blank_some(rng, values, model.blanks)
+            _proposals(ref, rng, u.code)
+            ident(u.code, rng)
+            _texts(rng, "", model.period, u.code, model.seed)
+            continue
         _blank_some(rng, values, model.blanks)
         name = f"{u.type_vi} {u.name_vi}"
         targets = _proposals(ref, rng, u.code)
@@ -348,6 +357,10 @@ def generate_sample(out_dir: Path | str, seed: int | None = None, *, reference: 
             continue
         values = _province_values(c, list(lay.indicators_for(s.code).id), totals)
         who = ident(s.code, rng)
+        if only is not None and s.code not in only:
+            _proposals(ref, rng, s.code)
+            _texts(rng, "", model.period, s.code, model.seed)
+            continue
         written.append(write_form(s.code, out_dir / form_filename(ref, s.code), reference=ref, values=values,
                                   targets=_proposals(ref, rng, s.code), texts=_texts(rng, s.name_vi, model.period, s.code, model.seed),
                                   ident=who))

@@ -95,8 +95,18 @@ class Units:
         words = sorted(map(re.escape, self.prefixes), key=len, reverse=True)
         return re.compile(r"^(" + "|".join(words) + r")\s+") if words else re.compile(r"(?!x)x")
 
+    @cached_property
+    def _level_codes(self) -> dict[str, tuple[str, ...]]:
+        """Level -> codes in the tree's order (read once: a national tree has thousands of units)."""
+        out: dict[str, list[str]] = {}
+        for code, level in zip(self.table.code.tolist(), self.table.level.tolist(), strict=True):
+            out.setdefault(level, []).append(code)
+        return {k: tuple(v) for k, v in out.items()}
+
     def codes(self, *levels: str) -> list[str]:
         """Codes of the units of the given levels, in the tree's order."""
+        if len(levels) == 1:
+            return list(self._level_codes.get(levels[0], ()))
         return list(self.table.code[self.table.level.isin(levels)])
 
     @property
@@ -108,14 +118,22 @@ class Units:
     def sectors(self) -> list[str]:
         return self.codes("sector")
 
+    @cached_property
+    def _reporting(self) -> frozenset[str]:
+        return frozenset(self.areas + self.sectors)
+
     @property
     def reporting(self) -> list[str]:
         """Every unit that sends a form: the areas, then the departments."""
         return self.areas + self.sectors
 
+    def is_reporting(self, code: str) -> bool:
+        """Whether ``code`` is a unit that sends a form (a set lookup)."""
+        return str(code) in self._reporting
+
     def level(self, code: str) -> str | None:
         """The level of a unit ("national", "province", the area level, "sector"); None if unknown."""
-        return self._by_code.level.get(str(code))
+        return self._lookup["levels"].get(str(code))
 
     def row(self, code: str) -> pd.Series:
         return self._by_code.loc[str(code)]
@@ -162,11 +180,11 @@ class Units:
         """
         df = self.table
         raw = unicodedata.normalize("NFC", str(text)).strip()
-        if raw in self._by_code.index:
+        if raw in self._lookup["codes"]:
             return raw
-        slug = df.code[df.slug == raw.lower()]
-        if len(slug):
-            return slug.iloc[0]
+        slug = self._lookup["slugs"].get(raw.lower())
+        if slug is not None:
+            return slug
         key = fold(raw)
         if not key:
             raise UnitError("unit_empty", str(text))
@@ -174,13 +192,23 @@ class Units:
         m = self._prefix_re.match(key)
         if m:
             type_vi, key = self.prefixes[m.group(1)], key[m.end():]
-        hits = df[(self._folded == key) & ((df.type_vi == type_vi) if type_vi else True)]
+        hits = [c for c, typ in self._lookup["names"].get(key, ()) if not type_vi or typ == type_vi]
         if len(hits) == 1:
-            return hits.code.iloc[0]
+            return hits[0]
         if len(hits) > 1:
-            raise UnitError("unit_ambiguous", text, self._candidates(hits.code))
+            raise UnitError("unit_ambiguous", text, self._candidates(hits))
         choices = difflib.get_close_matches(key, list(self._folded), n=3, cutoff=0.6)
         raise UnitError("unit_unknown", text, self._candidates(df.code[self._folded.isin(choices)]))
+
+    @cached_property
+    def _lookup(self) -> dict:
+        """Codes, slugs and folded names as hash tables, in the tree's order (a national tree has thousands)."""
+        codes, slugs, types = (self.table[c].tolist() for c in ("code", "slug", "type_vi"))
+        names: dict[str, list[tuple[str, str]]] = {}
+        for code, name, typ in zip(codes, self._folded.tolist(), types, strict=True):
+            names.setdefault(name, []).append((code, typ))
+        return {"codes": frozenset(codes), "slugs": dict(reversed(list(zip(slugs, codes, strict=True)))),
+                "names": names, "levels": dict(zip(codes, self.table.level.tolist(), strict=True))}
 
 
 def _row(path: Path, item: dict, level: str, parent: str | None, where: str, defaults: dict | None = None) -> dict:

@@ -17,6 +17,7 @@ import tempfile
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .. import store
@@ -181,9 +182,15 @@ CONTEXT_PARAMETER = "context_processed"
 
 
 def _declared(notebook: str) -> set[str]:
+    """The parameters a notebook declares (read once per notebook version: a national plan has thousands of jobs)."""
+    return _declared_cached(notebook, Path(notebook).stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _declared_cached(notebook: str, _mtime: int) -> frozenset[str]:
     import papermill as pm
 
-    return set(pm.inspect_notebook(notebook))
+    return frozenset(pm.inspect_notebook(notebook))
 
 
 def _context(ref, context_processed) -> tuple[str | None, str]:

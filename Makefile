@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JOBS ?=
 
-.PHONY: reports test bench lab sample forms ingest clean lint browser
+.PHONY: reports reports-so-ket test bench lab sample forms ingest clean lint browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,17 @@ reports: $(STAMP) browser
 	$(BIN)/gender-metrics brief --processed data/processed --out reports/brief.html
 	$(BIN)/gender-metrics run --processed data/processed --out reports $(if $(JOBS),--jobs $(JOBS))
 	@echo "Open: $(CURDIR)/reports/index.html (conference packet: $(CURDIR)/reports/packet.xlsx)"
+
+## reports-so-ket: the 2021-2025 mid-term review on the 2025 tree, from its SAMPLE forms (generated, not
+## committed), with the former districts' 2011-2020 series read from data/processed
+SOKET := so-ket-2021-2025
+reports-so-ket: $(STAMP)
+	$(BIN)/gender-metrics ingest --raw data/raw --processed data/processed
+	$(BIN)/gender-metrics sample --review $(SOKET) --out data/raw-$(SOKET)
+	$(BIN)/gender-metrics ingest --review $(SOKET) --raw data/raw-$(SOKET) --processed data/processed-$(SOKET)
+	$(BIN)/gender-metrics run --review $(SOKET) --processed data/processed-$(SOKET) --out reports/$(SOKET) \
+		--context-processed data/processed $(if $(JOBS),--jobs $(JOBS))
+	@echo "Open: $(CURDIR)/reports/$(SOKET)/index.html"
 
 ## test: the whole test suite (installs Debian's chromium, LibreOffice and poppler-utils when missing)
 test: $(STAMP) browser office
@@ -48,4 +59,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check gender_metrics tests benchmarks
 
 clean:
-	rm -rf reports data/processed
+	rm -rf reports data/processed data/processed-* data/raw-so-ket-*

@@ -157,6 +157,25 @@ def test_runs_on_a_dask_cluster(processed, tmp_path):
     assert (tmp_path / "district-duc-tho.html").exists() and (tmp_path / "sector-so-y-te.html").exists()
 
 
+def test_a_remote_worker_writes_nothing_the_client_writes_its_files(processed, tmp_path):
+    """On a cluster (--scheduler) a worker may not share the client's disk: it returns the executed notebook
+    and the HTML, the client writes them; a failed report's notebook (its traceback) comes back too."""
+    ok = _job(processed, tmp_path, _notebook(tmp_path / "ok.ipynb", "print('xong')"), "440")
+    bad = _job(processed, tmp_path, _notebook(tmp_path / "bad.ipynb", "raise RuntimeError('hỏng')"), "439")
+    try:
+        res = [batch.run_job(j, deliver=True) for j in (ok, bad)]
+    finally:
+        kernel.Worker.drop()
+    assert not list(tmp_path.glob("*.html")) and not (tmp_path / "notebooks").exists()   # nothing written by the worker
+    assert set(res[0].files) == {"district-duc-tho.html", "notebooks/district-duc-tho.ipynb"}
+    assert res[1].status == "failed" and set(res[1].files) == {"notebooks/district-huong-son.ipynb"}
+    for r in res:
+        batch.write_delivered(tmp_path, r)
+        assert r.files is None
+    assert "xong" in (tmp_path / "district-duc-tho.html").read_text(encoding="utf-8")
+    assert "hỏng" in (tmp_path / "notebooks" / "district-huong-son.ipynb").read_text(encoding="utf-8")
+
+
 def _kernels_with(mark: str) -> list[int]:
     pids = []
     for d in Path("/proc").iterdir():

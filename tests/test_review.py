@@ -256,7 +256,7 @@ def test_review_errors_name_the_file_and_the_key(tmp_path, change, message):
 
 
 def test_unknown_review_lists_the_bundled_ones():
-    with pytest.raises(ReviewError, match="unknown review 'tong-ket-2030'; bundled: tong-ket-2011-2020"):
+    with pytest.raises(ReviewError, match="unknown review 'tong-ket-2030'; bundled: so-ket-2021-2025, tong-ket-2011-2020"):
         load_reference("tong-ket-2030")
     r = subprocess.run([sys.executable, "-m", "gender_metrics", "forms", "--review", "tong-ket-2030", "--out", "x"],
                        capture_output=True, text=True)

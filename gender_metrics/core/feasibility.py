@@ -439,9 +439,9 @@ def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFram
     below_national, break_year, chow_p, note. See the module docstring for the methods (log /
     logit OLS trend, OLS prediction interval, Student-t probability, ARR ratio, Chow 1960 test).
 
-    * The series of an indicator is its catalogue ``predecessor``'s observations (the judged
-      strategy, headline breakdown "", years up to the end of the review's trend window; earlier
-      years such as 2009 are used), per unit; the province is built by :func:`progress.province_values`.
+    * The series of an indicator is its ``history`` (``ref.next``): its catalogue ``predecessor``'s
+      observations, or its own when the review checks the judged strategy's own later targets (a
+      mid-term review); the judged strategy, headline breakdown "", the review's trend window, per unit; the province is built by :func:`progress.province_values`.
       Indicators without a predecessor get ``no_history``.
     * ``targets=None``: the national targets (catalogue, the next strategy) for every unit that
       has any history: districts (and units not in the unit table, as in ``progress``) get the
@@ -461,9 +461,10 @@ def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFram
     ind, ind_hist = ref.next, ref.judged
     tg = ref.next_targets[ref.next_targets.year.isin(ref.review.feasibility_years)]
 
-    # ---- series: predecessor observations, per unit × next-strategy indicator
+    # ---- series: the history of each next-strategy indicator (its predecessor's observations, or its
+    # own in a mid-term review), per unit
     hist = _history(observations, ref).rename(columns={"indicator": "predecessor"})
-    links = ind.predecessor.dropna().rename_axis("indicator").reset_index()
+    links = ind.history.dropna().rename("predecessor").rename_axis("indicator").reset_index()
     s = hist.merge(links, on="predecessor", how="inner")
     # the review's own trend window: earlier years are shown, never fitted; later ones are not used;
     # a province sum that lacks some of its areas is no point of the province's trend
@@ -511,7 +512,7 @@ def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFram
         rows = _national_rows(per, ind, tg, ref)
     else:
         rows = _proposed_rows(targets, ind, tg, ref)
-    rows["predecessor"] = _lookup(rows.indicator, ind.predecessor, None)
+    rows["predecessor"] = _lookup(rows.indicator, ind.history, None)
     rows["has_pred"] = rows.predecessor.notna().to_numpy()
     rows["share"] = _lookup(rows.indicator, ind.kind.eq("share"), False).astype(bool)
 
@@ -643,9 +644,10 @@ def _national_rows(per: pd.DataFrame, ind: pd.DataFrame, tg: pd.DataFrame, ref: 
     has = pd.MultiIndex.from_frame(grid[["unit", "indicator"]]).isin(
         pd.MultiIndex.from_frame(per[["unit", "indicator"]]))
     dl = grid.indicator.map(ind.district_level).fillna(False).astype(bool)
-    sector = grid.indicator.map(ind.sector)
+    own = pd.MultiIndex.from_frame(grid[["unit", "indicator"]]).isin(
+        pd.MultiIndex.from_frame(ref.next_answers[["unit", "indicator"]]))
     keep = (has | (level == "province") | ((level == area) & dl)
-            | ((level == "sector") & (sector == grid.unit)))
+            | ((level == "sector") & own))
     grid = grid[keep.to_numpy()]
     t = tg.rename(columns={"id": "indicator", "op": "target_op", "value": "target"})
     rows = grid.merge(t[["indicator", "year", "target_op", "target"]], on="indicator")

@@ -90,11 +90,14 @@ class Layout:
 
     @property
     def sheet_ind(self) -> str:
-        return f"Chỉ tiêu {self.ref.review.strategy}"
+        """The judged strategy's sheet: the review's name for it (``form.sheets.indicators``), else
+        "Chỉ tiêu <strategy>"."""
+        return self.ref.review.form_sheets.get("indicators") or f"Chỉ tiêu {self.ref.review.strategy}"
 
     @property
     def sheet_tgt(self) -> str:
-        return f"Mục tiêu {self.ref.review.feasibility_strategy}"
+        """The proposed targets' sheet: ``form.sheets.targets``, else "Mục tiêu <next strategy>"."""
+        return self.ref.review.form_sheets.get("targets") or f"Mục tiêu {self.ref.review.feasibility_strategy}"
 
     @property
     def sheets(self) -> tuple[str, ...]:
@@ -119,10 +122,16 @@ class Layout:
         proposals a department makes for the indicators the catalogue assigns to it."""
         ref, code = self.ref, str(code)
         strategy = strategy or ref.review.strategy
-        key = ("indicators", code, strategy)
+        key = ("indicators", self._row_set(code), strategy)
         if key not in self._rows:
             self._rows[key] = self._indicators_for(code, strategy)
         return self._rows[key].copy()
+
+    def _row_set(self, code: str) -> str:
+        """Units whose forms list the same indicators share one cached row table: every area (a national
+        tree has thousands), the province; a department has its own."""
+        level = self.ref.units.level(code)
+        return f"level:{level}" if level in (self.ref.units.area_level, "province") else code
 
     def _indicators_for(self, code: str, strategy: str) -> pd.DataFrame:
         ref = self.ref
@@ -131,9 +140,7 @@ class Layout:
         if level == ref.units.area_level:
             return cat[cat.district_level.astype(bool)].reset_index(drop=True)
         if level == "sector":
-            if strategy == ref.review.strategy:
-                return cat[cat.id.isin(ref.units.answers_for(code))].reset_index(drop=True)
-            return cat[cat.sector == code].reset_index(drop=True)
+            return cat[cat.id.isin(ref.answers_for(code, strategy))].reset_index(drop=True)
         return cat.reset_index(drop=True)
 
     def parts(self, kind: str) -> tuple[str, ...]:
@@ -141,15 +148,15 @@ class Layout:
 
     def indicator_rows(self, code: str) -> tuple[FormRow, ...]:
         """The rows of the indicator sheet of a unit's form, in order."""
-        code = str(code)
-        if code not in self._rows:
+        key = ("rows", self._row_set(str(code)))
+        if key not in self._rows:
             rows, r = [], HEADER_ROW + 1
             for ind in self.indicators_for(code).itertuples():
                 for p in self.parts(ind.kind):
                     rows.append(FormRow(r, ind.id, p))
                     r += 1
-            self._rows[code] = tuple(rows)
-        return self._rows[code]
+            self._rows[key] = tuple(rows)
+        return self._rows[key]
 
     # ------------------------------------------------------------------ targets sheet
     @property

@@ -247,7 +247,7 @@ def _read_ident(out: FormRead, cells: list[Cell]) -> None:
         for c in found.values():
             out.mark(c, REJECTED, out.error)
         return
-    if unit not in out.ref.units.reporting:
+    if not out.ref.units.is_reporting(unit):
         out.error = out.t("in_not_a_reporting_unit", sheet=sheet, unit=out.who(unit))
         for c in found.values():
             out.mark(c, REJECTED, out.error)

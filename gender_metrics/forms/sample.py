@@ -1,44 +1,36 @@
-"""Deterministic SAMPLE report forms (DỮ LIỆU MẪU) for every district and department of the 2011-2020 review.
+"""Deterministic SAMPLE report forms (DỮ LIỆU MẪU) for every area and department of a review.
 
-Nothing here is real data. The numbers are drawn (seeded) around plausible magnitudes so that the
-whole pipeline can be exercised: district births about 1,000-2,500 a year, People's Council seats in
-the tens, a sex ratio at birth above 112 (the province was in the Ministry of Health's group above
-112) with district spread, a few missing cells, one department that is late (Sở Giáo dục và Đào tạo)
-and one that sends nothing (Sở Tư pháp). Every form says "DỮ LIỆU MẪU" in its identification sheet,
-and every report made from it carries that label.
+Nothing here is real data. The numbers are drawn (seeded) from the review's sample model, a YAML file the
+review names (``sample:``; e.g. ``reviews/samples/tong-ket-2011-2020.yaml``): for each indicator the
+areas report, a model and its magnitudes (births and the sex ratio at birth, rare events per birth,
+term-based seats, shares of a denominator), for each department's own province figure another, plus the
+units that send late or nothing and the cells left blank. The models are a registry (``AREA_MODELS``,
+``PROVINCE_MODELS``); a review whose indicators the model file does not cover gets an error naming them.
+Every form says "DỮ LIỆU MẪU" in its identification sheet, and every report made from it carries that label.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
-from ..reference import Reference
+from ..reference import Reference, read_data_file
 from .layout import SAMPLE_LABEL, layout_of
 from .write import form_filename, write_form
 
-SEED = 2021
-LATE_SECTOR = "so-gddt"
-MISSING_SECTOR = "so-tu-phap"
-LATE_DISTRICT = "441"
 
-# district model: indicator -> (denominator per 100,000 people or fixed range, share 2010, share 2020)
-_SHARES = {
-    "1.2": ((24, 34), 0.45, 0.82), "1.3": ((10, 16), 0.55, 0.90), "2.1": ("jobs", 0.45, 0.47),
-    "2.2": ("firms", 0.20, 0.27), "2.3": ("rural", 0.12, 0.46), "2.4": ("poor", 0.74, 0.97),
-    "3.1": ("women", 0.955, 0.988), "4.3": ("preg", 0.15, 0.72), "5.2": ((14, 28), 0.50, 0.98),
-    "6.2a": ("dv", 0.33, 0.70), "6.2b": ("dv", 0.55, 0.80), "6.3": ("traf", 0.90, 1.0),
-    "7.2": ((26, 34), 0.70, 0.98), "7.3": ((30, 50), 0.48, 0.92),
-}
-_SCALE = {"jobs": 2000, "firms": 320, "rural": 11000, "poor": 900, "women": 31000, "dv": 40}
+class SampleModelError(ValueError):
+    """A review without a sample model, or a model that cannot be used; the message names file and entry."""
 
 
-def _leadership(code: str, name: str, strategy: str) -> dict[str, str]:
+def _leadership(code: str, name: str, strategy: str, seed: int) -> dict[str, str]:
     """How the unit led and organised the work (drawn from a generator of its own, seeded by the unit's
     code, so that the numbers of the sample do not depend on these texts)."""
-    rng = np.random.default_rng([SEED, *map(ord, code)])
+    rng = np.random.default_rng([seed, *map(ord, code)])
     pick = lambda options: options[int(rng.integers(len(options)))]  # noqa: E731
     n_docs, n_training, n_people = (int(rng.integers(a, b)) for a, b in ((6, 19), (4, 16), (150, 900)))
     return {
@@ -76,10 +68,10 @@ def _leadership(code: str, name: str, strategy: str) -> dict[str, str]:
     }
 
 
-def _texts(rng: np.random.Generator, name: str, strategy: str, code: str) -> dict[str, str]:
+def _texts(rng: np.random.Generator, name: str, strategy: str, code: str, seed: int) -> dict[str, str]:
     pick = lambda options: options[int(rng.integers(len(options)))]  # noqa: E731
     return {
-        **_leadership(code, name, strategy),
+        **_leadership(code, name, strategy, seed),
         "results": pick([
             f"Giai đoạn {strategy}, cấp ủy, chính quyền {name} đã quan tâm lãnh đạo, chỉ đạo công tác bình đẳng giới; "
             "tỷ lệ nữ tham gia cấp ủy và Hội đồng nhân dân từng bước được nâng lên, phụ nữ được tạo điều kiện "
@@ -122,53 +114,184 @@ def _texts(rng: np.random.Generator, name: str, strategy: str, code: str) -> dic
     }
 
 
-class _Model:
-    """The review's years, as the sample model uses them."""
+# --------------------------------------------------------------------------- the model, as data
+@dataclass(frozen=True)
+class SampleModel:
+    """A review's sample model (see the module docstring); ``areas`` and ``province`` keep the file's order."""
 
-    def __init__(self, ref: Reference):
-        r = ref.review
-        self.ref, self.YEARS, self.first, self.span = ref, r.years, r.first_year, r.last_year - r.first_year
+    path: Path
+    seed: int
+    period: str
+    population: tuple[int, int]
+    blanks: int
+    late: dict
+    missing: tuple[str, ...]
+    births: dict
+    areas: list = field(default_factory=list)
+    province: list = field(default_factory=list)
 
-    def ramp(self, a: float, b: float) -> np.ndarray:
-        t = (np.array(self.YEARS) - self.first) / self.span
-        return a + (b - a) * t
+
+def load_model(ref: Reference) -> SampleModel:
+    """The review's sample model, checked against the indicators its forms carry."""
+    r = ref.review
+    if r.sample_file is None:
+        raise SampleModelError(f"no sample model for review {r.name!r}: its file {r.path.name} names none (key "
+                               "'sample', a YAML file like reviews/samples/tong-ket-2011-2020.yaml)")
+    path = r.sample_file
+    doc = read_data_file(path)
+
+    def fail(entry, msg):
+        raise SampleModelError(f"{path.name}, {entry}: {msg}")
+
+    for key in ("seed", "births", "areas"):
+        if key not in doc:
+            fail(f"key {key!r}", "missing")
+    areas, province = list(doc.get("areas") or []), list(doc.get("province") or [])
+    for where, items, registry in (("areas", areas, AREA_MODELS), ("province", province, PROVINCE_MODELS)):
+        for i, e in enumerate(items):
+            if not isinstance(e, dict) or e.get("model") not in registry:
+                fail(f"{where} entry {i + 1} ({(e or {}).get('id')!r})",
+                     f"unknown model {(e or {}).get('model')!r}; expected one of {sorted(registry)}")
+    judged = ref.judged
+    modelled = {str(e["id"]) for e in areas}
+    at_area = set(judged.index[judged.district_level.astype(bool)])
+    lacking = sorted(at_area - modelled)
+    if lacking:
+        fail("key 'areas'", f"no model for the indicators the {ref.units.area_label('en')} report: {lacking} "
+             f"(the sample generator draws only what this file models)")
+    own = {str(e["id"]) for e in province}
+    lay = layout_of(ref)
+    needed = {i for c in ref.units.sectors for i in lay.indicators_for(c).id} - at_area
+    lacking = sorted(needed - own)
+    if lacking:
+        fail("key 'province'", f"no model for the departments' province-level indicators {lacking}")
+    unknown = sorted((modelled | own) - set(judged.index))
+    if unknown:
+        fail("keys 'areas' and 'province'", f"{unknown} are not {r.strategy} indicators of the catalogue")
+    units = set(ref.units.reporting)
+    late, missing = dict(doc.get("late") or {}), tuple(str(c) for c in doc.get("missing") or ())
+    bad = sorted((set(map(str, late)) | set(missing)) - units)
+    if bad:
+        fail("keys 'late' and 'missing'", f"{bad} are not reporting units of {r.units_file.name}")
+    lo, hi = doc.get("population") or (0, 0)
+    return SampleModel(path, int(doc["seed"]), str(doc.get("period") or r.strategy), (int(lo), int(hi)),
+                       int(doc.get("blanks", 0)), {str(k): int(v) for k, v in late.items()}, missing,
+                       dict(doc["births"]), areas, province)
 
 
-def _district_values(m: _Model, rng: np.random.Generator, pop: float, perf: float) -> dict:
+# --------------------------------------------------------------------------- the models of one area
+def _births(c) -> None:
+    b = c.model.births
+    c.births = np.round(c.pop * b["rate"] * (1 + b.get("growth", 0.0) * (c.years - c.first))
+                        * c.rng.uniform(*b["noise"], c.n)).astype(int)
+
+
+def _srb(e, c, v) -> None:
+    """Boys and girls of the area's births, the sex ratio around ``level`` (+ ``perf`` × performance, a ramp, noise)."""
+    srb = e["level"] + e.get("perf", 0.0) * c.perf + c.ramp(*e["ramp"]) + c.rng.normal(0, e["sd"], c.n)
+    boys = c.rng.binomial(c.births, srb / (100 + srb))
+    for y, b, n in zip(c.YEARS, boys, c.births, strict=True):
+        v[(e["id"], "num", y)], v[(e["id"], "den", y)] = int(b), int(n - b)
+
+
+def _events(e, c, v) -> None:
+    """Rare events per birth (Poisson): ``rate`` falling by ``decline`` a year, or a ``ramp`` of rates."""
+    mean = (c.births * e["rate"] * (1 - e.get("decline", 0.0) * (c.years - c.first)) if "rate" in e
+            else c.births * c.ramp(*e["ramp"]))
+    for y, k, n in zip(c.YEARS, c.rng.poisson(mean), c.births, strict=True):
+        v[(e["id"], "num", y)], v[(e["id"], "den", y)] = int(k), int(n)
+
+
+def _term(e, c, v) -> None:
+    """Seats of an elected body in its election years (the catalogue's), a share per term."""
+    for y, s in zip(c.ref.judged.election_years[e["id"]], e["shares"], strict=True):
+        n = int(c.rng.integers(*e["seats"]))
+        v[(e["id"], "num", y)], v[(e["id"], "den", y)] = int(c.rng.binomial(n, min(e.get("cap", 0.95),
+                                                                                s + e.get("perf", 0.03) * c.perf))), n
+
+
+def _denominator(of: dict, c) -> np.ndarray:
+    (kind, x), = of.items()
+    if kind == "fixed":
+        return np.full(c.n, int(c.rng.integers(*x)))
+    if kind == "births":
+        return np.round(c.births * x).astype(int)
+    if kind == "poisson":
+        return c.rng.poisson(x, c.n)
+    if kind == "per_100k":
+        return np.round(x * c.pop / 1e5 * c.rng.uniform(0.9, 1.1, c.n)).astype(int)
+    raise SampleModelError(f"unknown denominator {kind!r}; expected fixed, births, poisson or per_100k")
+
+
+def _share(e, c, v) -> None:
+    """A share of a denominator (``of``: a fixed count, births × factor, Poisson, per 100,000 people)."""
+    p = np.clip(c.ramp(*e["ramp"]) + e.get("perf", 0.03) * c.perf + c.rng.normal(0, e.get("sd", 0.015), c.n), 0.01, 1.0)
+    n = _denominator(e["of"], c)
+    for y, k, nn in zip(c.YEARS, c.rng.binomial(n, p), n, strict=True):
+        v[(e["id"], "num", y)], v[(e["id"], "den", y)] = int(k), int(nn)
+
+
+AREA_MODELS = {"srb": _srb, "events": _events, "term": _term, "share": _share}
+
+
+# --------------------------------------------------------------------------- a department's own figures
+def _share_ramp(e, c, v) -> None:
+    n = np.round(c.ramp(*e["n"])).astype(int)
+    for y, nn, kk in zip(c.YEARS, n, c.rng.binomial(n, c.ramp(*e["ramp"])), strict=True):
+        v[(e["id"], "num", y)], v[(e["id"], "den", y)] = int(kk), int(nn)
+
+
+def _value_ramp(e, c, v) -> None:
+    skip = int(e.get("skip", 0))
+    for y, x in zip(c.YEARS[skip:], c.ramp(*e["ramp"])[skip:] + c.rng.normal(0, e["sd"], c.n - skip), strict=True):
+        v[(e["id"], "value", y)] = round(float(max(x, 0)), 1)
+
+
+def _values(e, c, v) -> None:
+    for y, x in e["at"].items():
+        v[(e["id"], "value", int(y))] = x
+
+
+def _share_random_n(e, c, v) -> None:
+    n = c.rng.integers(*e["n"], c.n)
+    for y, nn, kk in zip(c.YEARS, n, c.rng.binomial(n, c.ramp(*e["ramp"])), strict=True):
+        v[(e["id"], "num", y)], v[(e["id"], "den", y)] = int(kk), int(nn)
+
+
+PROVINCE_MODELS = {"share_ramp": _share_ramp, "value_ramp": _value_ramp, "values": _values,
+                   "share_random_n": _share_random_n}
+
+
+def _context(ref: Reference, model: SampleModel, rng: np.random.Generator) -> SimpleNamespace:
+    r = ref.review
+    years = np.array(r.years)
+    span = r.last_year - r.first_year
+
+    def ramp(a: float, b: float) -> np.ndarray:
+        return a + (b - a) * ((years - r.first_year) / span)
+    return SimpleNamespace(ref=ref, model=model, rng=rng, YEARS=r.years, years=years, first=r.first_year,
+                           n=len(years), ramp=ramp, pop=np.nan, perf=0.0, births=None)
+
+
+def area_values(c: SimpleNamespace) -> dict:
+    """One area's sample values, (indicator, part, year) -> value, drawn in the model's order."""
     v: dict = {}
-    YEARS, _ramp = m.YEARS, m.ramp
-    years = np.array(YEARS)
-    # births, sex ratio at birth around 114 with district spread, maternal deaths, abortions
-    births = np.round(pop * 0.0155 * (1 + 0.01 * (years - m.first)) * rng.uniform(0.92, 1.08, len(years))).astype(int)
-    srb = 114.5 - 1.2 * perf + _ramp(1.0, -1.0) + rng.normal(0, 0.6, len(years))
-    boys = rng.binomial(births, srb / (100 + srb))
-    for y, b, n in zip(YEARS, boys, births, strict=True):
-        v[("4.1", "num", y)], v[("4.1", "den", y)] = int(b), int(n - b)
-    deaths = rng.poisson(births * 62e-5 * (1 - 0.03 * (years - m.first)))
-    abortions = rng.poisson(births * _ramp(0.29, 0.23))
-    for y, d, a, n in zip(YEARS, deaths, abortions, births, strict=True):
-        v[("4.2", "num", y)], v[("4.2", "den", y)] = int(d), int(n)
-        v[("4.4", "num", y)], v[("4.4", "den", y)] = int(a), int(n)
-    # term-based indicators: values in their election years only
-    terms = m.ref.judged.election_years
-    for ind, years_, lo, hi, share in (("1.1a", terms["1.1a"], 33, 45, (0.15, 0.21)),
-                                       ("1.1b", terms["1.1b"], 28, 40, (0.25, 0.31))):
-        for y, s in zip(years_, share, strict=True):
-            n = int(rng.integers(lo, hi))
-            v[(ind, "num", y)], v[(ind, "den", y)] = int(rng.binomial(n, min(0.95, s + 0.03 * perf))), n
-    for ind, (scale, a, b) in _SHARES.items():
-        p = np.clip(_ramp(a, b) + 0.03 * perf + rng.normal(0, 0.015, len(years)), 0.01, 1.0)
-        if isinstance(scale, tuple):
-            n = np.full(len(years), int(rng.integers(*scale)))
-        elif scale == "preg":
-            n = np.round(births * 1.08).astype(int)
-        elif scale == "traf":
-            n = rng.poisson(0.9, len(years))
-        else:
-            n = np.round(_SCALE[scale] * pop / 1e5 * rng.uniform(0.9, 1.1, len(years))).astype(int)
-        k = rng.binomial(n, p)
-        for y, kk, nn in zip(YEARS, k, n, strict=True):
-            v[(ind, "num", y)], v[(ind, "den", y)] = int(kk), int(nn)
+    _births(c)
+    for e in c.model.areas:
+        AREA_MODELS[e["model"]]({**e, "id": str(e["id"])}, c, v)
+    return v
+
+
+def _province_values(c: SimpleNamespace, ind_ids: list[str], totals: dict) -> dict:
+    own = {str(e["id"]): e for e in c.model.province}
+    v: dict = {}
+    for ind in ind_ids:
+        if ind in own:
+            PROVINCE_MODELS[own[ind]["model"]]({**own[ind], "id": ind}, c, v)
+        else:  # an area-level indicator: the department reports the province total
+            for (i, part, y), x in totals.items():
+                if i == ind:
+                    v[(i, part, y)] = x
     return v
 
 
@@ -178,77 +301,69 @@ def _blank_some(rng: np.random.Generator, values: dict, k: int) -> None:
         values.pop(keys[int(i)], None)
 
 
-def _province_values(m: _Model, rng: np.random.Generator, ind_ids: list[str], totals: dict) -> dict:
-    v: dict = {}
-    YEARS, _ramp, r = m.YEARS, m.ramp, m.ref.review
-    for ind in ind_ids:
-        if ind in ("3.2", "3.3"):
-            n = np.round(_ramp(800, 2500) if ind == "3.2" else _ramp(40, 120)).astype(int)
-            p = _ramp(0.36, 0.47) if ind == "3.2" else _ramp(0.15, 0.23)
-            for y, nn, kk in zip(YEARS, n, rng.binomial(n, p), strict=True):
-                v[(ind, "num", y)], v[(ind, "den", y)] = int(kk), int(nn)
-        elif ind == "5.1":
-            for y, x in zip(YEARS[1:], _ramp(0, 72)[1:] + rng.normal(0, 2, 10), strict=True):
-                v[(ind, "value", y)] = round(float(max(x, 0)), 1)
-        elif ind == "6.1":
-            for y, x in ((r.first_year, 2.3), (r.milestones[0], 2.0), (r.final - 1, 1.8)):
-                v[(ind, "value", y)] = x
-        elif ind == "7.1":
-            n = rng.integers(10, 25, len(YEARS))
-            for y, nn, kk in zip(YEARS, n, rng.binomial(n, _ramp(0.5, 0.9)), strict=True):
-                v[(ind, "num", y)], v[(ind, "den", y)] = int(kk), int(nn)
-        else:  # a district-level indicator: the department reports the province total
-            for (i, part, y), x in totals.items():
-                if i == ind:
-                    v[(i, part, y)] = x
-    return v
-
-
-MODEL_INDICATORS = {"1.1a", "1.1b", "3.2", "3.3", "4.1", "4.2", "4.4", "5.1", "6.1", "7.1", *_SHARES}
-
-
-def generate_sample(out_dir: Path | str, seed: int = SEED, *, reference: Reference | None = None) -> list[Path]:
-    """Write the sample forms (one per district and department but one) into ``out_dir``."""
+def generate_sample(out_dir: Path | str, seed: int | None = None, *, reference: Reference | None = None,
+                    only: set[str] | None = None) -> list[Path]:
+    """Write the sample forms (one per area and department, but those the model says send nothing) into
+    ``out_dir``, from the review's sample model (``seed``: another seed than the model's). ``only``: write
+    the forms of these units only (every number is drawn all the same, so the forms written are those of
+    the whole sample: several processes can share the writing)."""
     from ..reference import load_reference
 
     ref = reference or load_reference()
-    missing = MODEL_INDICATORS - set(ref.judged.index)
-    if missing or LATE_SECTOR not in ref.units.sectors:
-        raise ValueError(f"no sample model for review {ref.review.name!r}: the sample generator draws the "
-                         f"indicators of the 2011-2020 strategy (missing here: {sorted(missing)})")
-    m = _Model(ref)
+    model = load_model(ref)
     lay = layout_of(ref)
     dl = ref.review.deadline
 
-    def on_time(day: int) -> int:  # a unit meant to be on time is, whichever way the deadline is read
-        return day if ref.review.on_time(dl.replace(day=day)) else day - 1
-    rng = np.random.default_rng(seed)
+    def submitted(code: str, rng) -> dt.datetime:
+        if code in model.late:
+            day = dl + dt.timedelta(days=model.late[code])
+        else:  # a unit meant to be on time is, whichever way the deadline is read
+            day = dl + dt.timedelta(days=int(rng.integers(-4, 1)))
+            day = day if ref.review.on_time(day) else day - dt.timedelta(days=1)
+        return dt.datetime.combine(day, dt.time())
+
+    def ident(code: str, rng) -> dict:
+        return {"person": "Cán bộ phụ trách (mẫu)", "phone": "0239 000 000", "submitted": submitted(code, rng),
+                "data_kind": SAMPLE_LABEL}
+
+    rng = np.random.default_rng(model.seed if seed is None else seed)
+    c = _context(ref, model, rng)
     out_dir = Path(out_dir)
     units = ref.units.table
     written, totals = [], {}
     for u in units[units.level == ref.units.area_level].itertuples():
-        pop = u.population_2019 if u.population_2019 == u.population_2019 else float(rng.integers(60_000, 180_000))
-        values = _district_values(m, rng, float(pop), float(rng.normal(0, 1)))
+        c.pop = float(u.population_2019 if u.population_2019 == u.population_2019 and u.population_2019 is not None
+                      else float(rng.integers(*model.population)))
+        c.perf = float(rng.normal(0, 1))
+        values = area_values(c)
         for key, x in values.items():
             totals[key] = totals.get(key, 0) + x
-        _blank_some(rng, values, 3)
+        if u.code in model.missing:   # it sends nothing; the department still knows the province's totals
+            continue
+        if only is not None and u.code not in only:   # drawn as for the whole sample, written elsewhere
+            _blank_some(rng, values, model.blanks)
+            _proposals(ref, rng, u.code)
+            ident(u.code, rng)
+            _texts(rng, "", model.period, u.code, model.seed)
+            continue
+        _blank_some(rng, values, model.blanks)
         name = f"{u.type_vi} {u.name_vi}"
         targets = _proposals(ref, rng, u.code)
-        day = dl.day + 3 if u.code == LATE_DISTRICT else on_time(int(rng.integers(dl.day - 4, dl.day + 1)))
-        ident = {"person": "Cán bộ phụ trách (mẫu)", "phone": "0239 000 000",
-                 "submitted": dt.datetime(dl.year, dl.month, day), "data_kind": SAMPLE_LABEL}
+        who = ident(u.code, rng)
         written.append(write_form(u.code, out_dir / form_filename(ref, u.code), reference=ref, values=values,
-                                  targets=targets, texts=_texts(rng, name, ref.review.strategy, u.code), ident=ident))
+                                  targets=targets, texts=_texts(rng, name, model.period, u.code, model.seed), ident=who))
     for s in units[units.level == "sector"].itertuples():
-        if s.code == MISSING_SECTOR:
+        if s.code in model.missing:
             continue
-        ids = list(lay.indicators_for(s.code).id)
-        values = _province_values(m, rng, ids, totals)
-        day = dl.day + 5 if s.code == LATE_SECTOR else on_time(int(rng.integers(dl.day - 4, dl.day + 1)))
-        ident = {"person": "Cán bộ phụ trách (mẫu)", "phone": "0239 000 000",
-                 "submitted": dt.datetime(dl.year, dl.month, day), "data_kind": SAMPLE_LABEL}
+        values = _province_values(c, list(lay.indicators_for(s.code).id), totals)
+        who = ident(s.code, rng)
+        if only is not None and s.code not in only:
+            _proposals(ref, rng, s.code)
+            _texts(rng, "", model.period, s.code, model.seed)
+            continue
         written.append(write_form(s.code, out_dir / form_filename(ref, s.code), reference=ref, values=values,
-                                  targets=_proposals(ref, rng, s.code), texts=_texts(rng, s.name_vi, ref.review.strategy, s.code), ident=ident))
+                                  targets=_proposals(ref, rng, s.code), texts=_texts(rng, s.name_vi, model.period, s.code, model.seed),
+                                  ident=who))
     return written
 
 

@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..i18n import fmt_target
+from ..i18n import t as _t
 from ..reference import Reference
 from ..store import atomic_path, safe_text
 from . import layout as L
@@ -58,9 +59,16 @@ def _instructions(ref: Reference, lay: L.Layout, label: str) -> list[str]:
         "Ban vì sự tiến bộ của phụ nữ, kinh phí, truyền thông, tập huấn, kiểm tra); kết quả đạt được, hạn chế, "
         "nguyên nhân (khách quan, chủ quan), bài học kinh nghiệm, kiến nghị.",
         "Cách ghi số: hàng nghìn 1.234 hoặc 1234; thập phân 35,2 hoặc 35.2; tỷ lệ phần trăm 35,2 hoặc 35,2%.",
-        f"Hạn gửi báo cáo về {ref.label(r.compiler)}: trước ngày {r.deadline:%d/%m/%Y}.",
+        f"Hạn gửi báo cáo về {ref.label(r.compiler)}: trước ngày {_deadline(ref)}.",
         "Không thêm, xóa hoặc đổi tên các sheet, các hàng và cột của biểu mẫu.",
     ]
+
+
+def _deadline(ref: Reference) -> str:
+    """The deadline as the form states it; a provisional date says the compiler fills in the real one."""
+    r = ref.review
+    date = f"{r.deadline:%d/%m/%Y}"
+    return _t("deadline_placeholder", "vi", date=date, compiler=ref.label(r.compiler)) if r.deadline_placeholder else date
 
 
 def write_form(code: str, path: Path | str, *, reference: Reference | None = None, values: dict | None = None,

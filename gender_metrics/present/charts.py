@@ -200,6 +200,8 @@ def districts_chart(prog: pd.DataFrame, title: str, lang: str = "vi", unit: str 
     d = prog[prog.value.notna()].sort_values("value")
     if d.empty:
         return empty(title, lang)
+    if len(d) > MANY_AREAS:   # dozens of communes: a bar per row, every name legible
+        return _areas_rows_chart(d, title, lang, unit)
     data = [{"type": "bar", "x": d.name, "y": d.value,
              "marker": {"color": [STATUS_COLORS.get(s, "#777") for s in d.status], "pattern": _unsure_pattern(d)},
              "error_y": {"type": "data", "symmetric": False, "array": (d.ci_high - d.value).fillna(0),
@@ -223,6 +225,41 @@ def districts_chart(prog: pd.DataFrame, title: str, lang: str = "vi", unit: str 
     return Chart(data, _layout(title, 420, lang, shapes=shapes, annotations=notes,
                                margin={"l": 10, "r": 20, "t": 90, "b": 40},   # the key between title and plot
                                legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"}))
+
+
+MANY_AREAS = 20   # above this many areas, the areas chart lays its bars out as rows (names on the left)
+
+
+def _areas_rows_chart(d: pd.DataFrame, title: str, lang: str, unit: str) -> Chart:
+    """:func:`districts_chart` for many areas: horizontal bars, smallest value at the bottom, the target as a
+    vertical line (a band as a shaded column), one row of 16 px per area. A verdict the statistics leave
+    uncertain is drawn in the heat map's paler colour, not hatched (dozens of hatched bars weigh megabytes
+    in a printed PDF), with the heat map's key."""
+    status = d.status.astype(str)
+    unsure = d.certainty.astype(str).isin(["uncertain", "small_numbers"]) & status.isin(["achieved", "not_achieved"]) \
+        if "certainty" in d else pd.Series(False, index=d.index)
+    cell = status.where(~unsure, status + "_unsure")
+    data = [{"type": "bar", "y": d.name, "x": d.value, "orientation": "h",
+             "marker": {"color": [HEAT_COLORS.get(c, "#777") for c in cell]},
+             "error_x": {"type": "data", "symmetric": False, "array": (d.ci_high - d.value).fillna(0),
+                         "arrayminus": (d.value - d.ci_low).fillna(0), "color": "#555", "thickness": 1},
+             "name": t("col_value", lang), "showlegend": False, **_verdict_hover(d, "%{y}: %{x:.1f}")}]
+    data += [{"type": "bar", "x": [None], "y": [None], "orientation": "h", "name": t(f"heat_{c}", lang),
+              "marker": {"color": HEAT_COLORS[c]}, "hoverinfo": "skip"} for c in HEAT_ORDER if c in set(cell)]
+    op, low, high = d.target_op.iloc[0], d.target.iloc[0], d.target_high.iloc[0]
+    label = f"{t('chart_target', lang)} {fmt_target(op, low, high, unit, lang, words=False)}"
+    if op == "between":
+        shapes = [{"type": "rect", "y0": 0, "y1": 1, "yref": "y domain", "x0": low, "x1": high, "xref": "x",
+                   "line": {"width": 1, "dash": "dash", "color": "#d73027"}, "fillcolor": "rgba(215,48,39,0.10)"}]
+    else:
+        shapes = [{"type": "line", "y0": 0, "y1": 1, "yref": "y domain", "x0": low, "x1": low, "xref": "x",
+                   "line": {"dash": "dash", "color": "#d73027"}}]
+    data.append({"type": "scatter", "x": [None], "y": [None], "mode": "lines", "name": label,   # the target's key
+                 "line": {"dash": "dash", "color": "#d73027"}, "hoverinfo": "skip"})
+    return Chart(data, _layout(title, 160 + 16 * len(d), lang, shapes=shapes,
+                               yaxis={"type": "category", "tickfont": {"size": 10}, "dtick": 1},
+                               legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"},
+                               margin={"l": 10, "r": 20, "t": 90, "b": 40}))
 
 
 def feasibility_chart(history: pd.DataFrame, band: pd.DataFrame, national: pd.DataFrame,
@@ -274,8 +311,10 @@ def status_heatmap(prog: pd.DataFrame, row_labels: dict[str, str], milestone: in
              "text": hover.to_numpy().tolist(), "hovertemplate": "%{y} · %{x}: %{text}<extra></extra>",
              "colorbar": {"tickvals": list(range(n)), "ticktext": [t(f"heat_{s}", lang) for s in HEAT_ORDER]},
              "xgap": 2, "ygap": 2}]
-    layout = _layout(title, 170 + 28 * len(z), lang, xaxis={"side": "top", "type": "category"},
+    row = 28 if len(z) <= MANY_AREAS else 18   # dozens of communes: lower rows, one screen less
+    layout = _layout(title, 170 + row * len(z), lang, xaxis={"side": "top", "type": "category"},
                      margin={"l": 10, "r": 20, "t": 100, "b": 20},   # the codes on top, below the title
-                     yaxis={"autorange": "reversed"})
+                     yaxis={"autorange": "reversed", **({} if len(z) <= MANY_AREAS else
+                                                        {"tickfont": {"size": 10}, "dtick": 1})})
     layout["title"].update(y=0.99, yanchor="top", yref="container")
     return Chart(data, layout)

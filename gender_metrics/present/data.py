@@ -116,7 +116,7 @@ class Dataset:
         r = ref.review
         years = range(r.fit_last + 1, r.horizon + 1)
         last = ref.next_targets.sort_values("year").drop_duplicates("id", keep="last").set_index("id").value
-        with_history = ref.next.index[ref.next.predecessor.notna()]
+        with_history = ref.next.index[ref.next.history.notna()]
         units = sorted(set(self.observations.unit) | {ref.province})
         grid = pd.MultiIndex.from_product([units, with_history, years], names=["unit", "indicator", "year"]).to_frame(
             index=False)
@@ -176,3 +176,19 @@ def dataset(processed_dir: Path | str | None = None, review: str | Path | None =
     manifest = store.load_manifest(processed_dir, lang)
     v = store.resolve(processed_dir)
     return _dataset(str(v.resolve()), manifest["data_hash"], None if review is None else str(review))
+
+
+def context_dataset(review: str, processed_dir: Path | str | None = None) -> tuple[Dataset | None, str]:
+    """The processed data of a context review (the one whose area series a reorganised tree's reports show):
+    the folder given, else the project's ``data/processed`` when it holds that review. Returns the data set,
+    or None and why not (the folder missing, or holding another review), in words for the report."""
+    from ..paths import default_processed_dir
+
+    folder = Path(processed_dir) if processed_dir else default_processed_dir()
+    try:
+        manifest = store.load_manifest(folder)
+    except FileNotFoundError:
+        return None, "missing"
+    if (manifest.get("review") or {}).get("name") != review:
+        return None, "other_review"
+    return dataset(folder, review), ""

@@ -66,6 +66,9 @@ def index_name(lang: str) -> str:
     return "index.html" if lang == "vi" else f"index.{lang}.html"
 
 
+QUALITY_LIST_MAX = 150   # flagged values the province report lists one by one; beyond, counts per unit
+
+
 class Block:
     """An HTML block: a notebook shows it, an export keeps it as it is."""
 
@@ -148,8 +151,8 @@ class UnitReport:
     def main_next_indicator(self) -> str | None:
         """The next strategy's indicator that continues the main one (else the first with a history)."""
         nxt = self.ref.next
-        follows = nxt.index[nxt.predecessor == self.main_indicator]
-        with_history = nxt.index[nxt.predecessor.notna()]
+        follows = nxt.index[nxt.history == self.main_indicator]
+        with_history = nxt.index[nxt.history.notna()]
         return follows[0] if len(follows) else (with_history[0] if len(with_history) else None)
 
     def _short(self, ind: str) -> str:
@@ -170,8 +173,11 @@ class UnitReport:
             prov = self.ref.province
             links.append((report_stem("province", self.ref.units.row(prov).slug, L) + ".html",
                           t("nav_province", L, name=self.ref.label(prov, L))))
+        subtitle = self.T("report_subtitle")
+        if self.review.placeholders_pending:   # the plan's number or the deadline still to be filled in
+            subtitle += ". " + self.T("placeholders_note", compiler=self.ref.label(self.review.compiler, L))
         return self._render("header.html.j2", title=self.T("report_title"), name=self.name, links=links,
-                            kind=t(f"unit_kind_{self.level}", L), subtitle=self.T("report_subtitle"),
+                            kind=t(f"unit_kind_{self.level}", L), subtitle=subtitle,
                             sample=self.is_sample, submission=text, submission_class=cls, provenance=provenance)
 
     def _submission(self) -> tuple[str, str]:
@@ -314,7 +320,7 @@ class UnitReport:
             indicator = ref.indicator(indicator, ref.review.feasibility_strategy, self.lang)
         if indicator is None:
             return charts.empty(self.T("section_feasibility"), self.lang)
-        pred = ref.next.predecessor.get(indicator)
+        pred = ref.next.history.get(indicator)
         hist = self.data.province_observations if self.is_province else self.data.observations
         hist = hist[(hist.unit == self.unit) & (hist.indicator == pred) & (hist.breakdown == "")] if pred \
             else hist.iloc[0:0]
@@ -382,6 +388,8 @@ class UnitReport:
         """Values flagged for review (outliers, sudden jumps), never dropped."""
         q = self.data.quality
         q = q if self.is_province else q[q.unit == self.unit]
+        if self.is_province and len(q) > QUALITY_LIST_MAX:   # dozens of communes: a line per unit
+            return self.quality_summary(q)
         v = views.quality_view(q, self.ref, self.lang)
         return self._table(t("section_quality", self.lang), views.quality_head(self.lang), v,
                            ["unit", "indicator", "year", "value", "check", "detail", "source"], num=["value"],
@@ -400,5 +408,52 @@ class UnitReport:
                             contradictions=annex.contradiction_sentences(tg, self.ref, self.lang),
                             levels=annex.level_sentences(tg, self.ref, self.lang))
 
+    def quality_summary(self, q: pd.DataFrame | None = None) -> Block:
+        """The values flagged for review, counted per unit (a long list: each unit's report lists its own)."""
+        q = self.data.quality if q is None else q
+        rows = []
+        for code in [self.ref.province, *self.ref.units.reporting]:
+            g = q[q.unit == code]
+            if len(g):
+                rows.append({"unit": self.ref.label(code, self.lang), "outlier": str(int((g.check == "outlier").sum())),
+                             "jump": str(int((g.check == "jump").sum())),
+                             "indicators": ", ".join(dict.fromkeys(g.indicator.astype(str)))})
+        head = [t("col_unit_name", self.lang), t("check_outlier", self.lang), t("check_jump", self.lang),
+                t("col_indicator", self.lang)]
+        return self._table(t("section_quality", self.lang), head, pd.DataFrame(rows),
+                           ["unit", "outlier", "jump", "indicators"], num=["outlier", "jump"], small=["indicators"],
+                           empty=t("none_line", self.lang),
+                           notes=[t("quality_summary_note", self.lang, n=len(q), units=len(rows))])
+
     def method(self) -> Block:
         return self._render("method.html.j2", text=self.T("method_text", complete_counts=views.complete_counts(self.ref)))
+
+    # ------------------------------------------------------------------ a reorganised tree: the former districts
+    def former_districts(self, context_processed: str | Path | None = None) -> Block:
+        """The series of the districts this area was formed from, read from the context review's processed
+        folder (``context_processed``; default: the project's ``data/processed`` when it holds that review),
+        labelled as the districts' and never re-aggregated onto this area, with the reason in words. Says so
+        when the review names no context, the area no former district, or the folder is absent."""
+        from ..core.context import former_series
+        from ..reference import load_reference
+        from . import context as cx
+        from .data import context_dataset
+
+        name = self.ref.review.context_review
+        if not name or not self.ref.units.former_districts(self.unit):
+            return Block("")
+        context = load_reference(name)
+        title = t("context_title", self.lang, period=context.review.strategy)
+        ds, why = context_dataset(name, context_processed)
+        if ds is None:
+            where = str(context_processed) if context_processed else "data/processed"
+            return self._render("context.html.j2", title=title, reason="", rows=[], head=[], years=[], notes=[
+                t(f"context_absent_{why}", self.lang, period=context.review.strategy, review=name, folder=where)])
+        series = former_series(ds.observations, self.ref, context, self.unit)
+        v = cx.context_view(series, self.ref, context, self.lang)
+        notes = [t("context_source", self.lang, review=name, hash=ds.manifest["data_hash"][:12])]
+        if v.empty:
+            notes.insert(0, t("context_no_series", self.lang, period=context.review.strategy))
+        return self._render("context.html.j2", title=title, reason=cx.context_reason(self.ref, context, self.unit, self.lang),
+                            rows=v.to_dict("records"), head=cx.context_head(context, self.lang),
+                            years=[f"y{y}" for y in cx.context_years(context)], notes=notes)

@@ -326,7 +326,10 @@ def shortlist_items(sl: pd.DataFrame, ref: Reference, lang: str) -> list[str]:
 def deadline_rule(ref: Reference, lang: str) -> str:
     """How the review's deadline is read, in words ("trước ngày 23/04/2021 (… ngày 23/04/2021 trở đi là chậm)")."""
     r = ref.review
-    return t(f"deadline_rule_{r.deadline_rule}", lang, date=fmt_date(r.deadline, lang))
+    rule = t(f"deadline_rule_{r.deadline_rule}", lang, date=fmt_date(r.deadline, lang))
+    if r.deadline_placeholder:   # a provisional date: the compiler fills in the real one
+        rule = t("deadline_placeholder", lang, date=rule, compiler=ref.label(r.compiler, lang))
+    return rule
 
 
 SUBMISSION_CLASS = {"on_time": "achieved", "late": "warn", "missing": "not_achieved", "unknown": "no_data"}

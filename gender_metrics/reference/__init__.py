@@ -23,7 +23,7 @@ from .catalogue import Catalogue, CatalogueError, load_catalogue_files
 from .review import Review, ReviewError, bundled_names, default_name, load_review
 from .units import UnitError, Units, UnitsError, fold, load_units_file
 
-__all__ = ["Reference", "IndicatorError", "load_reference", "SECTIONS", "LEADERSHIP", "read_breaks", "Review", "ReviewError", "Catalogue", "CatalogueError", "Units",
+__all__ = ["Reference", "IndicatorError", "load_reference", "SECTIONS", "LEADERSHIP", "read_breaks", "read_data_file", "Review", "ReviewError", "Catalogue", "CatalogueError", "Units",
            "UnitsError", "UnitError", "fold", "bundled_names", "default_name"]
 
 BREAK_COLUMNS = ["unit", "indicator", "year", "reason"]
@@ -38,6 +38,17 @@ SECTIONS = (*LEADERSHIP, "results", "shortcomings", "causes_objective", "causes_
 
 class IndicatorError(ValueError):
     """An indicator id that the review's catalogue does not have; the message lists the valid ones."""
+
+
+def read_data_file(path: Path) -> dict:
+    """A review's YAML data file (e.g. its sample model) as a mapping; a YAML error names the file."""
+    try:
+        doc = yamlio.load(Path(path).read_text(encoding="utf-8"))
+    except yamlio.YAMLError as exc:
+        raise ReviewError(f"{Path(path).name}: not valid YAML ({exc})") from exc
+    if not isinstance(doc, dict):
+        raise ReviewError(f"{Path(path).name}: expected a mapping of keys, found {type(doc).__name__}")
+    return doc
 
 
 def read_breaks(path: Path | None) -> pd.DataFrame:
@@ -67,8 +78,30 @@ class Reference:
 
     @cached_property
     def next(self) -> pd.DataFrame:
-        """The indicators whose targets are checked for feasibility, indexed by id."""
-        return self.catalogue.for_strategy(self.review.feasibility_strategy).set_index("id")
+        """The indicators whose targets are checked for feasibility, indexed by id, with ``history``: the
+        judged strategy's indicator whose series is its trend. That is its ``predecessor`` when the review
+        checks the next strategy's targets; the indicator itself when it checks the judged strategy's own
+        later targets (a mid-term review); None for an indicator without a history."""
+        nxt = self.catalogue.for_strategy(self.review.feasibility_strategy).set_index("id")
+        nxt["history"] = pd.Series(nxt.index, index=nxt.index, dtype=object) if self.review.checks_own_targets \
+            else nxt.predecessor
+        return nxt
+
+    def answers_for(self, code: str, strategy: str | None = None) -> list[str]:
+        """The indicators of ``strategy`` (default: the judged one) a department answers for, in the
+        catalogue's order: the unit tree assigns the judged strategy's indicators; another strategy's
+        indicators go to the department its catalogue names (``sector``)."""
+        strategy = strategy or self.review.strategy
+        cat = self.catalogue.for_strategy(strategy)
+        if strategy == self.review.strategy:
+            return list(cat.id[cat.id.isin(self.units.answers_for(code))])
+        return list(cat.id[cat.sector == code])
+
+    @cached_property
+    def next_answers(self) -> pd.DataFrame:
+        """(unit, indicator): each department with the next strategy's indicators it answers for."""
+        pairs = [(c, i) for c in self.units.sectors for i in self.answers_for(c, self.review.feasibility_strategy)]
+        return pd.DataFrame(pairs, columns=["unit", "indicator"])
 
     @cached_property
     def judged_targets(self) -> pd.DataFrame:
@@ -135,15 +168,17 @@ class Reference:
                 "first_year": r.first_year, "last_year": r.last_year, "horizon": r.horizon,
                 "pooled": f"{r.final - r.pool_years + 1}-{r.final}",
                 "areas": self.units.area_label(lang), "areas_short": self.units.area_label(lang, short=True),
+                "fit_first": r.fit_first, "fit_last": r.fit_last, "plan": r.plan.get(lang, ""),
                 **r.texts[lang],
             }
         return out
 
     def text(self, key: str, lang: str = "vi", /, **kw) -> str:
-        """A user-facing text with the review's facts filled in (review texts first, then i18n)."""
+        """A user-facing text with the review's facts filled in (the review's own wording of a key first,
+        then i18n)."""
         facts = self.placeholders[lang]
         if key in self.review.texts[lang]:
-            return str(self.review.texts[lang][key])
+            return str(self.review.texts[lang][key]).format(**{**facts, **kw})
         return t(key, lang, **{**facts, **kw})
 
     def label(self, code: str, lang: str = "vi") -> str:
@@ -183,6 +218,15 @@ def _load(path: str) -> Reference:
     if units.level(review.compiler) != "sector":
         raise ReviewError(f"{review.path.name}, key 'compiler': {review.compiler!r} is not a department of "
                           f"{review.units_file.name}")
+    if review.context_review:
+        context = load_reference(review.context_review)
+        old = set(context.units.areas)
+        for code in units.areas:
+            bad = sorted(set(units.former_districts(code)) - old)
+            if bad:
+                raise UnitsError(f"{review.units_file.name}, unit {code!r}: former_districts {bad} are not "
+                                 f"{context.units.area_label('en')} of the context review {context.review.name!r} "
+                                 f"({context.review.units_file.name})")
     known = set(catalogue.for_strategy(review.strategy).id)
     for code in units.sectors:
         bad = sorted(set(units.answers_for(code)) - known)

@@ -3,7 +3,9 @@
 A review names the strategy it judges, the years its forms collect, its baseline and milestones,
 the strategy whose targets it checks for feasibility (and the trend window), the catalogue, unit
 tree, breaks and national files, who compiles, the deadline and how its wording is read, the form's
-version, and the texts that name it in reports. Nothing in the code names a strategy, a province, a
+version, and the texts that name it in reports; optionally the plan that orders it and whether its number
+and the deadline are still placeholders, the review whose area series are shown as context (a review on a
+reorganised unit tree), the form's sheet names and the model of its sample data. Nothing in the code names a strategy, a province, a
 milestone year or a deadline: they all come from here. Loading validates every key and names the
 file and the key when something is wrong.
 """
@@ -80,6 +82,11 @@ class Review:
     highlights: tuple[str, ...] = ()
     texts: dict = field(default_factory=dict, compare=False, repr=False)
     document: dict = field(default_factory=dict, compare=False, repr=False)
+    deadline_placeholder: bool = False      # the date is provisional: the compiler fills the real one in
+    plan: dict = field(default_factory=dict, compare=False, repr=False)   # {vi, en, placeholder}
+    context_review: str | None = None       # the review whose area series a report shows as context
+    form_sheets: dict = field(default_factory=dict, compare=False, repr=False)   # {indicators, targets}
+    sample_file: Path | None = None          # the model of the sample data (forms/sample.py)
 
     @property
     def years(self) -> list[int]:
@@ -100,6 +107,16 @@ class Review:
     def horizon(self) -> int:
         """The last year whose targets are checked for feasibility."""
         return self.feasibility_years[-1]
+
+    @property
+    def checks_own_targets(self) -> bool:
+        """A mid-term review: the targets checked for feasibility are the judged strategy's own later ones."""
+        return self.feasibility_strategy == self.strategy
+
+    @property
+    def placeholders_pending(self) -> bool:
+        """Whether the plan's number or the deadline is a placeholder the compiler still has to fill in."""
+        return self.deadline_placeholder or bool(self.plan.get("placeholder"))
 
     def on_time(self, submitted: dt.date) -> bool:
         """Whether a form dated ``submitted`` meets the deadline, read by the review's rule."""
@@ -304,6 +321,23 @@ def load_review(review: str | Path | None = None) -> Review:
     league = doc.get("league") or {}
     if not isinstance(league, dict) or not isinstance(league.get("pool_years", 5), int):
         _fail(path, "league", "expected keys smoothed (an indicator id) and pool_years (a whole number)")
+    plan = doc.get("plan") or {}
+    if not isinstance(plan, dict) or (plan and not all(isinstance(plan.get(lang), str) and plan[lang] for lang in LANGS)):
+        _fail(path, "plan", "expected the plan's reference per language (vi, en) and optionally placeholder: true")
+    context = doc.get("context") or {}
+    if not isinstance(context, dict) or (context and not isinstance(context.get("review"), str)):
+        _fail(path, "context", "expected review: the name of the review whose area series are shown as context")
+    if context and context["review"] == str(doc["name"]):
+        _fail(path, "context.review", "a review cannot be its own context")
+    sheets = form.get("sheets") or {}
+    if not isinstance(sheets, dict) or set(sheets) - {"indicators", "targets"} or not all(
+            isinstance(v, str) and 0 < len(v) <= 31 for v in sheets.values()):
+        _fail(path, "form.sheets", "expected sheet names (indicators, targets) of at most 31 characters")
+    if len(set(sheets.values())) < len(sheets):
+        _fail(path, "form.sheets", "the indicators and targets sheets need different names")
+    for where, d in (("deadline", dl), ("plan", plan)):
+        if not isinstance(d.get("placeholder", False), bool):
+            _fail(path, f"{where}.placeholder", f"expected true or false, found {d['placeholder']!r}")
     if str(doc["name"]) != path.stem:
         _fail(path, "name", f"must equal the file name without .yaml ({path.stem!r}), found {doc['name']!r}")
     return Review(
@@ -326,4 +360,8 @@ def load_review(review: str | Path | None = None) -> Review:
         highlights=tuple(str(i) for i in (doc.get("highlights") or ())),
         texts={lang: dict(texts[lang]) for lang in LANGS},
         document=_document(path, doc.get("document")),
+        deadline_placeholder=bool(dl.get("placeholder", False)),
+        plan=dict(plan), context_review=str(context["review"]) if context else None,
+        form_sheets=dict(sheets),
+        sample_file=_file(path, "sample", doc["sample"]) if doc.get("sample") else None,
     )

@@ -19,7 +19,8 @@ import pandas as pd
 from .. import yamlio
 
 UNIT_COLUMNS = ["code", "parent", "level", "type_vi", "type_en", "name_vi", "name_en", "name_ascii",
-                "slug", "mountainous", "population_2019", "answers_for", "source"]
+                "slug", "mountainous", "population_2019", "answers_for", "source", "former_districts", "formed_from",
+                "province_code"]
 NAME_FIELDS = ("code", "type_vi", "type_en", "name_vi", "name_en", "slug")
 
 
@@ -79,6 +80,7 @@ class Units:
     labels: dict            # area labels: label_vi/en ("huyện, thị xã, thành phố"), short_vi/en ("huyện")
     prefixes: dict          # folded type word -> type_vi ("tx" -> "Thị xã")
     name: str = ""
+    formed: object = None   # the date the areas took their present shape (a reorganised tree), if given
 
     @cached_property
     def _by_code(self) -> pd.DataFrame:
@@ -93,8 +95,18 @@ class Units:
         words = sorted(map(re.escape, self.prefixes), key=len, reverse=True)
         return re.compile(r"^(" + "|".join(words) + r")\s+") if words else re.compile(r"(?!x)x")
 
+    @cached_property
+    def _level_codes(self) -> dict[str, tuple[str, ...]]:
+        """Level -> codes in the tree's order (read once: a national tree has thousands of units)."""
+        out: dict[str, list[str]] = {}
+        for code, level in zip(self.table.code.tolist(), self.table.level.tolist(), strict=True):
+            out.setdefault(level, []).append(code)
+        return {k: tuple(v) for k, v in out.items()}
+
     def codes(self, *levels: str) -> list[str]:
         """Codes of the units of the given levels, in the tree's order."""
+        if len(levels) == 1:
+            return list(self._level_codes.get(levels[0], ()))
         return list(self.table.code[self.table.level.isin(levels)])
 
     @property
@@ -106,14 +118,22 @@ class Units:
     def sectors(self) -> list[str]:
         return self.codes("sector")
 
+    @cached_property
+    def _reporting(self) -> frozenset[str]:
+        return frozenset(self.areas + self.sectors)
+
     @property
     def reporting(self) -> list[str]:
         """Every unit that sends a form: the areas, then the departments."""
         return self.areas + self.sectors
 
+    def is_reporting(self, code: str) -> bool:
+        """Whether ``code`` is a unit that sends a form (a set lookup)."""
+        return str(code) in self._reporting
+
     def level(self, code: str) -> str | None:
         """The level of a unit ("national", "province", the area level, "sector"); None if unknown."""
-        return self._by_code.level.get(str(code))
+        return self._lookup["levels"].get(str(code))
 
     def row(self, code: str) -> pd.Series:
         return self._by_code.loc[str(code)]
@@ -125,8 +145,15 @@ class Units:
 
     @cached_property
     def owner(self) -> dict[str, str]:
-        """Indicator id -> the department that answers for it."""
-        return {i: c for c, ids in zip(self.table.code, self.table.answers_for, strict=True) for i in ids}
+        """Indicator id -> the province's department that answers for it (a department of another
+        province in a multi-province tree answers for its own province's rows only)."""
+        own = self.table[self.table.province_code == self.province]
+        return {i: c for c, ids in zip(own.code, own.answers_for, strict=True) for i in ids}
+
+    def former_districts(self, code: str) -> tuple[str, ...]:
+        """The codes of the earlier tree's districts an area was formed from (empty when not given)."""
+        v = self._by_code.former_districts.get(str(code))
+        return tuple(v) if isinstance(v, tuple) else ()
 
     def label(self, code: str, lang: str = "vi") -> str:
         """Full display name: "Huyện Hương Sơn", "Sở Y tế", "Tỉnh Hà Tĩnh" (or the English form)."""
@@ -153,11 +180,11 @@ class Units:
         """
         df = self.table
         raw = unicodedata.normalize("NFC", str(text)).strip()
-        if raw in self._by_code.index:
+        if raw in self._lookup["codes"]:
             return raw
-        slug = df.code[df.slug == raw.lower()]
-        if len(slug):
-            return slug.iloc[0]
+        slug = self._lookup["slugs"].get(raw.lower())
+        if slug is not None:
+            return slug
         key = fold(raw)
         if not key:
             raise UnitError("unit_empty", str(text))
@@ -165,13 +192,23 @@ class Units:
         m = self._prefix_re.match(key)
         if m:
             type_vi, key = self.prefixes[m.group(1)], key[m.end():]
-        hits = df[(self._folded == key) & ((df.type_vi == type_vi) if type_vi else True)]
+        hits = [c for c, typ in self._lookup["names"].get(key, ()) if not type_vi or typ == type_vi]
         if len(hits) == 1:
-            return hits.code.iloc[0]
+            return hits[0]
         if len(hits) > 1:
-            raise UnitError("unit_ambiguous", text, self._candidates(hits.code))
+            raise UnitError("unit_ambiguous", text, self._candidates(hits))
         choices = difflib.get_close_matches(key, list(self._folded), n=3, cutoff=0.6)
         raise UnitError("unit_unknown", text, self._candidates(df.code[self._folded.isin(choices)]))
+
+    @cached_property
+    def _lookup(self) -> dict:
+        """Codes, slugs and folded names as hash tables, in the tree's order (a national tree has thousands)."""
+        codes, slugs, types = (self.table[c].tolist() for c in ("code", "slug", "type_vi"))
+        names: dict[str, list[tuple[str, str]]] = {}
+        for code, name, typ in zip(codes, self._folded.tolist(), types, strict=True):
+            names.setdefault(name, []).append((code, typ))
+        return {"codes": frozenset(codes), "slugs": dict(reversed(list(zip(slugs, codes, strict=True)))),
+                "names": names, "levels": dict(zip(codes, self.table.level.tolist(), strict=True))}
 
 
 def _row(path: Path, item: dict, level: str, parent: str | None, where: str, defaults: dict | None = None) -> dict:
@@ -181,11 +218,19 @@ def _row(path: Path, item: dict, level: str, parent: str | None, where: str, def
             _fail(path, where, f"missing {key!r}")
     code = str(item["code"])
     row = {c: item.get(c) for c in UNIT_COLUMNS}
+    former = item.get("former_districts") or ()
+    if not isinstance(former, list | tuple) or not all(isinstance(c, str | int) for c in former):
+        _fail(path, where, f"former_districts must be a list of district codes, found {former!r}")
+    if item.get("formed_from") is not None and not isinstance(item["formed_from"], str):
+        _fail(path, where, f"formed_from must be text, found {item['formed_from']!r}")
     row.update(code=code, parent=parent, level=level,
                slug=str(item.get("slug") or code),
                name_ascii=item.get("name_ascii") or fold(item["name_vi"]).title(),
                answers_for=tuple(str(i) for i in item.get("answers_for") or ()),
-               source=item.get("source") or path.name)
+               source=item.get("source") or path.name,
+               former_districts=tuple(str(c) for c in former),
+               formed_from=item.get("formed_from") or "",
+               province_code=str(item.get("province_code") or parent or code))
     return row
 
 
@@ -221,15 +266,31 @@ def _load(path_str: str) -> Units:
     dup = df.code[df.code.duplicated()]
     if not dup.empty:
         _fail(path, f"unit {dup.iloc[0]!r}", "duplicate unit code")
+    dup = df[df.slug.duplicated()]
+    if not dup.empty:
+        _fail(path, f"unit {dup.code.iloc[0]!r}", f"slug {dup.slug.iloc[0]!r} is used by another unit (it names the "
+              "unit's form and report files)")
+    types = set(prefixes_of(doc).values())
+    area_rows = df[df.level == level]
+    untyped = area_rows[~area_rows.type_vi.isin(types)] if types else area_rows.iloc[0:0]
+    if not untyped.empty:
+        _fail(path, f"areas entry {untyped.code.iloc[0]!r}", f"type {untyped.type_vi.iloc[0]!r} has no entry in "
+              f"'prefixes' (the type words people write before a name; found types {sorted(types)})")
+    # a department answers for an indicator of its own province: one department per indicator and province
     owners = df.explode("answers_for").dropna(subset=["answers_for"])
-    twice = owners[owners.answers_for.duplicated()]
+    twice = owners[owners.duplicated(["province_code", "answers_for"])]
     if not twice.empty:
         _fail(path, f"sector {twice.code.iloc[0]!r}", f"indicator {twice.answers_for.iloc[0]!r} is answered for by "
               "two departments")
     labels = {k: str(areas[k]) for k in ("label_vi", "label_en", "short_vi", "short_en")}
-    prefixes = {fold(k): str(v) for k, v in (doc.get("prefixes") or {}).items()}
     national = next((r["code"] for r in rows if r["level"] == "national"), None)
-    return Units(df, prov["code"], national, level, labels, prefixes, str(doc.get("name") or path.stem))
+    return Units(df, prov["code"], national, level, labels, prefixes_of(doc), str(doc.get("name") or path.stem),
+                 areas.get("formed"))
+
+
+def prefixes_of(doc: dict) -> dict[str, str]:
+    """The tree's type words, folded ("p" -> "Phường")."""
+    return {fold(k): str(v) for k, v in (doc.get("prefixes") or {}).items()}
 
 
 def load_units_file(path: Path | str) -> Units:

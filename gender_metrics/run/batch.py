@@ -13,9 +13,11 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 import traceback
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .. import store
@@ -45,10 +47,12 @@ class Job:
     stem: str = ""
     label: str = ""
     key: str = ""
+    extra: dict = field(default_factory=dict)   # parameters only some notebooks declare (context_processed)
 
     @property
     def parameters(self) -> dict:
-        return {"unit": self.unit, "lang": self.lang, "processed_dir": self.processed_dir, "review": self.review}
+        return {"unit": self.unit, "lang": self.lang, "processed_dir": self.processed_dir, "review": self.review,
+                **self.extra}
 
 
 @dataclass
@@ -61,6 +65,7 @@ class JobResult:
     html: str | None = None
     notebook: str | None = None
     error: str = ""
+    files: dict | None = None   # a remote worker's outputs (path under the reports folder -> bytes), written by the client
 
 
 def notebooks_dir() -> Path:
@@ -112,7 +117,7 @@ class ReferenceRows:
         else:
             judged = list(self.layout.indicators_for(unit).id)
             nxt = (list(self.layout.indicators_for(unit, r.feasibility_strategy).id) if ref.units.level(unit) == "sector"
-                   else list(ref.next.index[ref.next.predecessor.isin(judged) | ref.next.predecessor.isna()]))
+                   else list(ref.next.index[ref.next.history.isin(judged) | ref.next.history.isna()]))
         keys = [(r.strategy, i) for i in judged] + [(r.feasibility_strategy, i) for i in nxt]
         parts = [self.review, *(v for k in keys for v in self.ind.get(k, []) + self.tg.get(k, []))]
         units = list(self.units) if everything else [unit]
@@ -128,8 +133,11 @@ def pd_hash(df):
 
 def plan(units: list[str] | None = None, kinds: list[str] | None = None, *, lang: str = "vi",
          processed_dir: Path | str | None = None, out_dir: Path | str | None = None,
-         review: str | Path | None = None) -> list[Job]:
-    """The jobs to run, validated: unknown units, kinds or languages raise ValueError before any kernel."""
+         review: str | Path | None = None, context_processed: Path | str | None = None) -> list[Job]:
+    """The jobs to run, validated: unknown units, kinds or languages raise ValueError before any kernel.
+
+    ``context_processed``: the processed folder of the review a reorganised tree's area reports show as
+    context (the review's ``context``; default: the project's ``data/processed`` when it holds it)."""
     if lang not in LANGS:
         raise ValueError(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
     ds = dataset(processed_dir, review, lang)
@@ -150,6 +158,7 @@ def plan(units: list[str] | None = None, kinds: list[str] | None = None, *, lang
     nb_dir = notebooks_dir()
     common = [package_version(), code_fingerprint(), str(ds.sample)]
     rows = ReferenceRows(ref)
+    context_dir, context_hash = _context(ref, context_processed)
     jobs = []
     for code, kind in pairs:
         nb = nb_dir / f"{kind}.ipynb"
@@ -159,11 +168,41 @@ def plan(units: list[str] | None = None, kinds: list[str] | None = None, *, lang
         job = Job(code, kind, str(nb), lang, str(ds.version_dir), str(out), str(ref.review.path),
                   stem=report_stem(kind, slug, lang), label=ref.label(code, lang))
         data = ds.manifest["data_hash"] if kind == "feasibility" else ds.input_hash(code)
+        if CONTEXT_PARAMETER in _declared(str(nb)):   # an area report with its former districts' series
+            job.extra = {CONTEXT_PARAMETER: context_dir}
+            data = [data, context_hash]
         job.key = hashlib.sha256(json.dumps([data, rows.of(code, kind), store.file_hash(nb), code, kind, lang,
                                              *common]).encode()).hexdigest()
         jobs.append(job)
     check_parameters({j.notebook for j in jobs})
     return jobs
+
+
+CONTEXT_PARAMETER = "context_processed"
+
+
+def _declared(notebook: str) -> set[str]:
+    """The parameters a notebook declares (read once per notebook version: a national plan has thousands of jobs)."""
+    return _declared_cached(notebook, Path(notebook).stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _declared_cached(notebook: str, _mtime: int) -> frozenset[str]:
+    import papermill as pm
+
+    return frozenset(pm.inspect_notebook(notebook))
+
+
+def _context(ref, context_processed) -> tuple[str | None, str]:
+    """The context review's data version for the area reports, and its data hash (part of their key)."""
+    if not ref.review.context_review:
+        return None, ""
+    from ..present.data import context_dataset
+
+    cds, _why = context_dataset(ref.review.context_review, context_processed)
+    if cds is None:   # the report says why; a folder given is named there
+        return (str(Path(context_processed).resolve()) if context_processed else None), ""
+    return str(cds.version_dir), cds.manifest["data_hash"]
 
 
 def check_parameters(notebooks: set[str]) -> None:
@@ -178,22 +217,43 @@ def check_parameters(notebooks: set[str]) -> None:
 
 
 # ---------------------------------------------------------------------------- one report (in a worker)
-def run_job(job: Job, wall_limit: float = 600.0, self_contained: bool = False) -> JobResult:
-    """Execute one notebook in the worker's kernel and export it to HTML."""
+def run_job(job: Job, wall_limit: float = 600.0, self_contained: bool = False, deliver: bool = False) -> JobResult:
+    """Execute one notebook in the worker's kernel and export it to HTML.
+
+    ``deliver``: the worker may not share the client's disk (a Dask cluster): it renders into a folder of
+    its own and returns the executed notebook and the HTML as bytes in ``files``; the client writes them."""
     from ..outputs.html import HtmlReport
     from .kernel import execute
 
     t0 = time.perf_counter()
-    out = Path(job.out_dir)
-    nb_out = out / "notebooks" / f"{job.stem}.ipynb"
-    html_out = out / f"{job.stem}.html"
+    client_out = Path(job.out_dir)
+    work = Path(tempfile.mkdtemp(prefix="gm-report-")) if deliver else client_out
+    rel_nb, rel_html = Path("notebooks") / f"{job.stem}.ipynb", Path(f"{job.stem}.html")
     try:
-        nb = execute(job.notebook, nb_out, job.parameters, wall_limit, job.lang)
-        HtmlReport(nb, lang=job.lang, title=job.label, self_contained=self_contained).write(html_out)
-    except Exception as exc:  # report failures as data, never stop the batch
-        return JobResult(job.unit, job.kind, job.label, "failed", time.perf_counter() - t0, None, str(nb_out),
-                         _short_error(exc))
-    return JobResult(job.unit, job.kind, job.label, "ok", time.perf_counter() - t0, html_out.name, str(nb_out))
+        try:
+            nb = execute(job.notebook, work / rel_nb, job.parameters, wall_limit, job.lang)
+            HtmlReport(nb, lang=job.lang, title=job.label, self_contained=self_contained).write(work / rel_html)
+        except Exception as exc:  # report failures as data, never stop the batch
+            return JobResult(job.unit, job.kind, job.label, "failed", time.perf_counter() - t0, None,
+                             str(client_out / rel_nb), _short_error(exc), _files(work, [rel_nb]) if deliver else None)
+        return JobResult(job.unit, job.kind, job.label, "ok", time.perf_counter() - t0, rel_html.name,
+                         str(client_out / rel_nb), files=_files(work, [rel_nb, rel_html]) if deliver else None)
+    finally:
+        if deliver:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _files(folder: Path, rels: list[Path]) -> dict[str, bytes]:
+    """The outputs a remote worker made (those that exist), to be written by the client."""
+    return {r.as_posix(): (folder / r).read_bytes() for r in rels if (folder / r).is_file()}
+
+
+def write_delivered(out: Path, r: JobResult) -> None:
+    """Write a remote worker's outputs into the reports folder (atomically), then let the bytes go."""
+    for rel, data in (r.files or {}).items():
+        with store.atomic_path(out / rel) as tmp:
+            tmp.write_bytes(data)
+    r.files = None
 
 
 def _short_error(exc: Exception) -> str:
@@ -265,6 +325,7 @@ def _run_locked(jobs, out, *, n_jobs, force, progress, wall_limit, scheduler, se
     bar = tqdm(total=len(todo), desc=t("run_col_report", lang), unit="", disable=not progress or not todo)
 
     def collect(j: Job, r: JobResult) -> None:
+        write_delivered(out, r)   # outputs of a remote worker: written here, by the client only
         results.append(r)
         _record(state, j, r)
         bar.set_postfix_str(f"{j.stem}: {t('run_status_' + r.status, j.lang)}")
@@ -279,7 +340,8 @@ def _run_locked(jobs, out, *, n_jobs, force, progress, wall_limit, scheduler, se
         if todo:
             engine.start(len(todo))                     # kernels start and import the package ...
             ds.prepare()                                # ... while the whole-table computations run here
-            task = functools.partial(run_job, wall_limit=wall_limit, self_contained=self_contained)
+            task = functools.partial(run_job, wall_limit=wall_limit, self_contained=self_contained,
+                                     deliver=engine.remote)
             engine.run(task, todo, collect, _lost, show_running)
     except KeyboardInterrupt:
         engine.stop()                                   # workers and their kernels, whatever they were doing

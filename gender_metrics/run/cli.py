@@ -135,6 +135,7 @@ def _parser(lang: str = "vi") -> argparse.ArgumentParser:
     s.add_argument("--pdf", action="store_true", help=H("pdf"))
     s.add_argument("--wall-limit", type=float, default=600.0, help=H("wall_limit"))
     s.add_argument("--scheduler", default=None, help=H("scheduler"))
+    s.add_argument("--context-processed", type=Path, default=None, help=H("context_processed"))
     return p
 
 
@@ -339,7 +340,8 @@ def _run(args) -> int:
     from .batch import plan, run
 
     L = args.lang
-    jobs = plan(args.unit, args.kind, lang=L, processed_dir=args.processed, out_dir=args.out, review=_review(args))
+    jobs = plan(args.unit, args.kind, lang=L, processed_dir=args.processed, out_dir=args.out, review=_review(args),
+                context_processed=args.context_processed)
     try:
         results = run(jobs, n_jobs=args.jobs, force=args.force, wall_limit=args.wall_limit,
                       scheduler=args.scheduler, self_contained=args.self_contained, pdf=args.pdf)

@@ -17,6 +17,7 @@ class LocalProcesses:
     """``n_jobs`` worker processes, each with one warm kernel started as the worker starts."""
 
     name = "local"
+    remote = False   # the workers share the client's disk: each writes its report in place
 
     def __init__(self, n_jobs: int, log_dir: str, runtime_dir: str, notebook_dir: str, review: str = "", **_):
         self.n_jobs, self.log_dir, self.runtime_dir, self.notebook_dir = n_jobs, log_dir, runtime_dir, notebook_dir
@@ -79,9 +80,14 @@ class LocalProcesses:
 
 
 class DaskCluster:
-    """The jobs as futures on an existing Dask scheduler, collected as they finish."""
+    """The jobs as futures on an existing Dask scheduler, collected as they finish (``as_completed``).
+
+    A worker needs the package (the same version), the notebooks' path and the processed folder (a shared
+    disk, or the same paths on every machine); it writes nothing into the reports folder: it returns the
+    executed notebook and the HTML, and the client writes them. A worker that dies fails its report only."""
 
     name = "dask"
+    remote = True    # workers anywhere: each returns its report's files, the client writes them
 
     def __init__(self, scheduler: str, **_):
         self.scheduler = scheduler

@@ -139,7 +139,19 @@ class Worker:
         if cls.km is None or not cls.km.is_alive() or cls.cwd != cwd:
             cls.drop()
             cls.km, cls.cwd = start_kernel(cwd, cls.runtime_dir), cwd
+            cls._stop_at_exit()
         return cls.km
+
+    _at_exit = False
+
+    @classmethod
+    def _stop_at_exit(cls) -> None:
+        """A worker this package did not start (a Dask worker) stops its kernel when its process exits."""
+        if not cls._at_exit:
+            import atexit
+
+            atexit.register(cls.drop)
+            cls._at_exit = True
 
     @classmethod
     def warm(cls, cwd: str, review: str = "", meanwhile=None) -> None:

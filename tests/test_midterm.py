@@ -404,3 +404,32 @@ def test_the_context_block_says_when_the_old_data_is_absent(midterm, tmp_path):
     html = str(r.former_districts(data))   # a folder of another review
     assert "chứa dữ liệu của đợt đánh giá khác" in html
     assert str(gm.UnitReport("so-y-te", "vi", data, review=REVIEW).former_districts()) == ""
+
+
+def test_the_department_documents_of_the_mid_term_review(midterm, tmp_path):
+    """The Word draft and the annex workbook of the deliverables issue, for the 2025 tree: Sở Nội vụ's report,
+    the communes one row each in Biểu 2, the 2030 targets proposed from the 2020-2025 trend."""
+    import subprocess
+    import sys
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    _, _, processed = midterm
+    exe = [sys.executable, "-m", "gender_metrics"]
+    common = ["--review", REVIEW, "--processed", str(processed)]
+    r = subprocess.run([*exe, "document", *common, "--out", str(tmp_path / "d.docx")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    doc = Document(tmp_path / "d.docx")
+    head = "\n".join(c.text for t in doc.tables[:1] for row in t.rows for c in row.cells)
+    assert "SỞ NỘI VỤ" in head
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert "2021-2025" in body and "DỮ LIỆU MẪU" in body
+    # Biểu 2: a row per commune or ward, a column per indicator (4.1 among them)
+    areas = next(t for t in doc.tables if len(t.rows) > 60 and [c.text for c in t.rows[0].cells][:2] == ["Đơn vị", "1.1"])
+    names = [row.cells[0].text for row in areas.rows]
+    assert "Phường Thành Sen" in names and "Xã Kỳ Lạc" in names and names[-1] == "Tỉnh Hà Tĩnh"
+    r = subprocess.run([*exe, "packet", *common, "--out", str(tmp_path / "p.xlsx")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    wb = load_workbook(tmp_path / "p.xlsx", read_only=True)
+    assert wb.sheetnames[0] == "Tỉnh Hà Tĩnh" and "Phường Thành Sen" in wb.sheetnames

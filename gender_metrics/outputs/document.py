@@ -540,9 +540,9 @@ class WordDraft(Output):
         for label, row in zip(s.heat_rows, s.heat, strict=True):
             cells = tb.add_row().cells
             cell_text(cells[0], label, size=7, exact=9)
-            for j, (cls, _) in enumerate(row, start=1):
+            for j, (cls, tip) in enumerate(row, start=1):
                 shade(cells[j], HEAT.get(cls, "FFFFFF"))
-                cell_text(cells[j], "", size=6.5, exact=9)
+                cell_text(cells[j], tip if s.heat_counts else "", size=6.5, exact=9, align=WD_ALIGN_PARAGRAPH.CENTER)
         fixed_widths(tb, [first] + [w] * n)
         p = para(doc, "", size=7, after=0, before=2)
         for cls, words in s.heat_legend:

@@ -25,6 +25,7 @@ from ..core.targets import ProvinceTargets, province_targets
 from ..i18n import fmt_number, fmt_target, fmt_value, t
 from ..reference import LEADERSHIP, Reference
 from . import views
+from .charts import MANY_AREAS
 from .data import Dataset
 
 DASH = views.DASH
@@ -250,6 +251,8 @@ def areas_table(prog: pd.DataFrame, ref: Reference, lang: str, number: str) -> A
     shown = [i for i in ref.judged.index if i in set(p.indicator[p.level == area])]
     at = {(r["unit"], r["indicator"], int(r["milestone"])): r for r in p.to_dict("records")}
     ms = ref.review.milestones
+    if len(areas) > MANY_AREAS:   # dozens of communes: one row per area, one column per indicator
+        return _areas_by_row(at, shown, areas, ref, lang, number)
     cols = [Column(t("col_id", lang), 0.9), Column(t("col_indicator", lang), 3.9), Column(t("col_year", lang), 1.0),
             Column(t("annex_col_target", lang), 1.4, "right")]
     cols += [Column(ref.label(u, lang), 1.25, "right") for u in areas]
@@ -282,6 +285,34 @@ def areas_table(prog: pd.DataFrame, ref: Reference, lang: str, number: str) -> A
                                 if r is not None else Cell(DASH))
             rows.append(Row(head + vals))
     notes = [t("annex_areas_note", lang, baseline=ref.review.baseline_year)]
+    return AnnexTable("areas", number, ref.text("annex_areas_title", lang), cols, rows, notes=notes)
+
+
+def _areas_by_row(at: dict, shown: list[str], areas: list[str], ref: Reference, lang: str,
+                  number: str) -> AnnexTable:
+    """Biểu 2 for dozens of areas (communes): one row per area, one column per indicator, the value at the
+    final milestone marked by its verdict; the targets in the header row below the codes; the province last."""
+    final = ref.review.final
+    width = min(1.6, 21.0 / max(len(shown), 1))
+    cols = [Column(t("col_unit_name", lang), 4.6)]
+    rows: list[Row] = []
+    target_row: list[Cell] = [Cell(t("annex_col_target", lang), style="bold")]
+    for ind in shown:
+        cols.append(Column(ind, width, "right"))
+        any_r = next((at[(u, ind, final)] for u in [*areas, ref.province] if (u, ind, final) in at), None)
+        unit = ref.info[ind]["unit"]
+        target_row.append(target_cell(any_r["target_op"], any_r["target"], any_r["target_high"], unit, lang)
+                          if any_r is not None else Cell(DASH))
+    rows.append(Row(target_row))
+    for u in [*areas, ref.province]:
+        cells = [Cell(ref.label(u, lang), style="bold" if u == ref.province else "")]
+        for ind in shown:
+            r = at.get((u, ind, final))
+            cells.append(value_cell(r["value"], ref.info[ind]["unit"], lang, verdict_style(r["status"], r["certainty"]))
+                         if r is not None else Cell(DASH))
+        rows.append(Row(cells))
+    notes = [t("annex_areas_by_row_note", lang, final=final,
+               names="; ".join(f"{i}: {ref.info[i][f'short_{lang}']}" for i in shown))]
     return AnnexTable("areas", number, ref.text("annex_areas_title", lang), cols, rows, notes=notes)
 
 
@@ -537,6 +568,7 @@ class LeaderSummary:
     heat_cols: list[str]                         # indicator ids
     heat: list[list[tuple[str, str]]]            # (class, tooltip) per cell
     heat_legend: list[tuple[str, str]]           # (class, words)
+    heat_counts: bool                            # rows are the verdicts, cells count the areas (many areas)
     accel_head: list[str]
     accel: list[list[str]]
     notes: list[str]
@@ -599,6 +631,12 @@ def leader_summary(ds: Dataset, lang: str) -> LeaderSummary:
         heat.append(row)
     used = {c for row in heat for c, _ in row}
     legend = [(c, t(f"heat_{c}", lang)) for c in HEAT_ORDER if c in used]
+    heat_rows, heat_title = [ref.label(u, lang) for u in ref.units.areas], ref.text("section_heatmap", lang)
+    counts_only = len(heat) > MANY_AREAS
+    if counts_only:   # dozens of communes do not fit one page: how many areas in each verdict, per indicator
+        heat = [[(c if n else "empty", str(n) if n else "") for n in
+                 (sum(row[j][0] == c for row in heat) for j in range(len(cols)))] for c, _ in legend]
+        heat_rows, heat_title = [words for _, words in legend], ref.text("brief_heat_counts", lang)
     # the proposed targets that need the most acceleration
     tg = targets_of(ds)
     acc = tg.recommended[tg.recommended.verdict.isin(["needs_acceleration", "unlikely"])]
@@ -615,7 +653,7 @@ def leader_summary(ds: Dataset, lang: str) -> LeaderSummary:
         title=ref.text("brief_title", lang), subtitle=ref.text("report_subtitle", lang), sample=ds.sample,
         counts=counts, lines=views.summary_lines(mine, lang),
         titles={"gains": t("brief_gains", lang), "shortfalls": t("brief_shortfalls", lang),
-                "heat": ref.text("section_heatmap", lang), "accel": ref.text("brief_accel", lang),
+                "heat": heat_title, "accel": ref.text("brief_accel", lang),
                 "none": t("none_line", lang)},
         gains_head=[t("col_id", lang), t("col_indicator", lang), t("brief_col_change", lang, baseline=r.baseline_year,
                                                                     final=r.final),
@@ -623,8 +661,8 @@ def leader_summary(ds: Dataset, lang: str) -> LeaderSummary:
         gains=g_rows,
         shortfalls_head=[t("col_id", lang), t("col_indicator", lang), t("col_result", lang, year=r.final),
                          t("col_target", lang, year=r.final), t("col_status", lang, year=r.final)],
-        shortfalls=s_rows, heat_rows=[ref.label(u, lang) for u in ref.units.areas], heat_cols=cols, heat=heat,
-        heat_legend=legend,
+        shortfalls=s_rows, heat_rows=heat_rows, heat_cols=cols, heat=heat,
+        heat_legend=[] if counts_only else legend, heat_counts=counts_only,
         accel_head=[t("col_id", lang), t("col_indicator", lang), t("col_year", lang),
                     t("brief_col_recommended", lang), t("annex_col_baseline", lang, unit=ref.label(ref.province, lang),
                                                         year=r.final),

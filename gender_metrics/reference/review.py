@@ -29,7 +29,7 @@ DOCUMENT_KINDS = ("province", "area", "sector")
 DOCUMENT_TEXTS = ("parent", "issuer", "number", "place", "summary", "opening")
 DOCUMENT_LISTS = ("to", "recipients", "signature")
 # what a document text may name: the unit the draft is for, and the review's facts
-DOCUMENT_FIELDS = {"unit", "UNIT", "unit_text", "name", "abbr", "compiler", "province", "strategy", "next_strategy",
+DOCUMENT_FIELDS = {"plan", "unit", "UNIT", "unit_text", "name", "abbr", "compiler", "province", "strategy", "next_strategy",
                    "baseline", "final", "previous", "horizon", "areas", "areas_short"}
 
 

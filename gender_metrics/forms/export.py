@@ -1,0 +1,107 @@
+"""The ingest report for people: a CSV that Excel on Windows opens with Vietnamese intact (UTF-8 with a
+byte-order mark), headers, statuses and checks in the run's language, the rows that need action first;
+and a workbook beside it with a summary sheet and one sheet per unit.
+
+Order of the rows: rejected cells (what to correct), then accepted cells with a check (a value that
+disagrees with its parts, a sheet identical to another unit's ...), then the cells of superseded forms,
+then the accepted cells, then the ignored ones (labels). The workbook's unit sheets list every file of
+the unit (kept or superseded, and why) and the cells of the kept form that are not labels; the cells
+of superseded forms and the labels are in the CSV.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..i18n import t
+from ..reference import Reference
+from ..store import safe_frame
+
+COLUMNS = ("file", "unit", "sheet", "cell", "value", "status", "flag", "reason", "expected")
+
+
+def _order(report: pd.DataFrame) -> pd.Series:
+    superseded = report.flag.eq("superseded")
+    return pd.Series(3, index=report.index).mask(report.status.eq("rejected") & ~superseded, 0) \
+        .mask(report.status.eq("accepted") & report.flag.ne("") & ~report.flag.eq("merged"), 1) \
+        .mask(superseded, 2).mask(report.status.eq("ignored"), 4)
+
+
+def people_frame(report: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
+    """The report with its rows in the order of action and its words in ``lang``."""
+    df = report.assign(_o=_order(report)).sort_values("_o", kind="stable").drop(columns="_o")
+    labels = {u: ref.label(u, lang) for u in df.unit.unique() if u}
+    out = pd.DataFrame({
+        t("rep_col_file", lang): df.file,
+        t("rep_col_unit", lang): df.unit.map(lambda u: labels.get(u, "")),
+        t("rep_col_sheet", lang): df.sheet, t("rep_col_cell", lang): df.cell, t("rep_col_value", lang): df.value,
+        t("rep_col_status", lang): df.status.map(lambda s: t(f"rep_status_{s}", lang)),
+        t("rep_col_flag", lang): df.flag.map(lambda f: t(f"flag_{f}", lang) if f else ""),
+        t("rep_col_reason", lang): df.reason, t("rep_col_expected", lang): df.expected,
+    })
+    return safe_frame(out)
+
+
+def write_csv(path: Path, report: pd.DataFrame, ref: Reference, lang: str) -> None:
+    people_frame(report, ref, lang).to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def _sheet_title(text: str, used: set[str]) -> str:
+    base = "".join("-" if ch in '[]:*?/\\' else ch for ch in text)[:31].strip() or "-"
+    name, i = base, 2
+    while name.lower() in used:
+        suffix = f" ({i})"
+        name, i = base[: 31 - len(suffix)] + suffix, i + 1
+    used.add(name.lower())
+    return name
+
+
+def write_xlsx(path: Path, report: pd.DataFrame, submissions: pd.DataFrame, files: pd.DataFrame,
+               ref: Reference, lang: str) -> None:
+    """A summary sheet (one row per file: its unit, whether it is used, its counts) and one sheet per unit.
+
+    ``files``: one row per file read (file, unit, format, kept, why)."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    used: set[str] = set()
+    counts = report.groupby("file").agg(
+        accepted=("status", lambda s: int((s == "accepted").sum())),
+        rejected=("status", lambda s: int((s == "rejected").sum())),
+        ignored=("status", lambda s: int((s == "ignored").sum())),
+        flagged=("flag", lambda s: int((~s.isin(["", "superseded", "merged"])).sum())))
+    ws = wb.create_sheet(_sheet_title(t("rep_sheet_summary", lang), used))
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 40, 28
+    ws.append([t("rep_title", lang)])
+    head = [t(k, lang) for k in ("rep_col_file", "rep_col_unit", "rep_col_format", "rep_col_kept", "rep_col_reason",
+                                 "rep_col_accepted", "rep_col_rejected", "rep_col_flagged", "rep_col_ignored")]
+    ws.append(head)
+    for f in files.itertuples():
+        c = counts.loc[f.file] if f.file in counts.index else None
+        ws.append([f.file, ref.label(f.unit, lang) if f.unit else "", f.format,
+                   t("rep_kept_yes" if f.kept else "rep_kept_no", lang), f.why,
+                   *([int(c.accepted), int(c.rejected), int(c.flagged), int(c.ignored)] if c is not None else [0] * 4)])
+    people = people_frame(report[report.status.ne("ignored")], ref, lang)
+    unit_col = people.columns[1]
+    keep_files = set(files.file[files.kept])
+    in_kept = report.loc[people.index, "file"].isin(keep_files)
+    order = [u for u in ref.units.reporting if u in set(files.unit)]
+    for unit in [*order, ""]:
+        rows = people[(report.loc[people.index, "unit"] == unit) & in_kept]
+        unit_files = files[files.unit == unit]
+        if unit_files.empty:
+            continue
+        title = ref.label(unit, lang) if unit else t("rep_sheet_unknown", lang)
+        ws = wb.create_sheet(_sheet_title(title, used))
+        for col, width in zip("ABCDEFGHI", (28, 22, 20, 8, 16, 12, 24, 60, 30), strict=True):
+            ws.column_dimensions[col].width = width
+        ws.append([title])
+        for f in unit_files.itertuples():
+            ws.append([f.file, f.format, t("rep_kept_yes" if f.kept else "rep_kept_no", lang), f.why])
+        ws.append([])
+        ws.append(list(people.columns.drop(unit_col)))
+        for r in rows.drop(columns=unit_col).itertuples(index=False):
+            ws.append(list(r))
+    wb.save(path)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JOBS ?=
 
-.PHONY: reports test bench lab sample forms ingest clean lint browser
+.PHONY: reports test bench lab sample forms ingest clean lint browser office
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,12 +20,16 @@ reports: $(STAMP)
 	$(BIN)/gender-metrics run --processed data/processed --out reports $(if $(JOBS),--jobs $(JOBS))
 	@echo "Open: $(CURDIR)/reports/index.html (conference packet: $(CURDIR)/reports/packet.xlsx)"
 
-## test: the whole test suite (installs Debian's chromium for the browser test when missing)
-test: $(STAMP) browser
+## test: the whole test suite (installs Debian's chromium and LibreOffice for the browser and form tests when missing)
+test: $(STAMP) browser office
 	$(BIN)/python -m pytest -q
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+# LibreOffice (headless) writes .xls/.ods forms in the tests and converts documents to PDF; poppler renders PDF pages
+office:
+	@{ command -v soffice && command -v pdftoppm; } >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils; }
 
 ## bench: benchmarks (medians, against the naive way in the same run)
 bench: $(STAMP)

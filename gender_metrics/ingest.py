@@ -232,6 +232,7 @@ def resolve_duplicates(forms: list[FormRead]) -> list[str]:
                     row.update(status=REJECTED, flag=SUPERSEDED, reason=why)
             f.error = why
         keep.why = whys[older[0].file]
+        cells = {(i, p, y) for i, p, y, _x, _r in keep.parts}
         slots = {(i, y) for i, _p, y, _x, _r in keep.parts}
         tslots = {(i, y) for i, y, _v, _r in keep.targets}
         sections = {(s, i) for s, i, _x, _r in keep.texts}
@@ -249,12 +250,15 @@ def resolve_duplicates(forms: list[FormRead]) -> list[str]:
         else:
             older_forms = older
         for f in older_forms:
-            take = {(i, y) for i, _p, y, _x, _r in f.parts} - slots
+            # cell by cell: a numerator or denominator the kept form lacks; a reported value only where
+            # the kept form has nothing for that indicator-year (else it is derived from the parts)
+            take = {(i, p, y) for i, p, y, _x, _r in f.parts
+                    if (i, p, y) not in cells and (p != "value" or (i, y) not in slots)}
             ttake = {(i, y) for i, y, _v, _r in f.targets} - tslots
             stake = {(s, i) for s, i, _x, _r in f.texts} - sections
             refs = set()
             for rec in f.parts:
-                if (rec[0], rec[2]) in take:
+                if (rec[0], rec[1], rec[2]) in take:
                     keep.merged.append(("parts", f.file, rec))
                     refs.add(rec[4])
             for rec in f.targets:
@@ -270,7 +274,8 @@ def resolve_duplicates(forms: list[FormRead]) -> list[str]:
                     row.update(status=ACCEPTED, flag=MERGED,
                                reason=t("in_merged", f.lang, file=f.file, kept=keep.file))
             merged += len(refs)
-            slots |= take
+            cells |= take
+            slots |= {(i, y) for i, _p, y in take}
             tslots |= ttake
             sections |= stake
         for f in older:
@@ -330,7 +335,8 @@ def observations_of(forms: list[FormRead], ref: Reference) -> pd.DataFrame:
     wide, refs = wide.reset_index(), refs.reset_index(drop=True)
     parts = wide.num.notna() & wide.den.notna()
     num_ref, den_ref = refs.num.astype(object), refs.den.astype(object)
-    part_src = num_ref.fillna("") + ":" + den_ref.fillna("").str.split("!").str[-1]
+    same_file = num_ref.fillna("").str.split("!").str[0] == den_ref.fillna("").str.split("!").str[0]
+    part_src = num_ref.fillna("") + ":" + den_ref.fillna("").where(~same_file, den_ref.fillna("").str.split("!").str[-1])
     val_src = refs.value.astype(object).fillna("")
     source = np.where(parts, part_src, np.where(refs.value.notna(), val_src, num_ref.fillna(den_ref).fillna("")))
     obs = pd.DataFrame({

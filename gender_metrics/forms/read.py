@@ -19,6 +19,7 @@ numerator and denominator (accepted: the parts are used, the reported value is k
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -676,12 +677,14 @@ def _expect_part(out: FormRead, part: str) -> str:
 
 
 def _shifted_rows(out, pending, by_row, note_numbers, label_numbers, first_col, last_col) -> None:
-    """Numbers pasted one column late (a number in the notes column, nothing under the first year) or
-    one column early (a number in the column before the years, nothing under the last year): every
-    value of the row is in the wrong year; none is used."""
-    for row, cell, empty_col, key in [(r, c, first_col, "in_row_shifted_right") for r, c in note_numbers.items()] + \
-                                     [(r, c, last_col, "in_row_shifted_left") for r, c in label_numbers.items()]:
-        if empty_col is None or empty_col in by_row.get(row, {}):
+    """Numbers pasted one column late (a number in the notes column, the last year filled, nothing
+    under the first year) or one column early (a number in the column before the years, the first year
+    filled, nothing under the last year): every value of the row is in the wrong year; none is used."""
+    shifts = [(r, c, first_col, last_col, "in_row_shifted_right") for r, c in note_numbers.items()] + \
+             [(r, c, last_col, first_col, "in_row_shifted_left") for r, c in label_numbers.items()]
+    for row, cell, empty_col, full_col, key in shifts:
+        line = by_row.get(row, {})
+        if empty_col is None or empty_col in line or full_col not in line:
             continue
         for k, item in list(pending.items()):
             if item["row"] == row:
@@ -706,10 +709,12 @@ def _fractions(out: FormRead, pending: dict) -> None:
                 continue
             fraction = abs(100 * x - derived) <= 100 * _tolerance(c.value) + 0.5
         else:
-            others = [it["x"] for (i, y, p), it in pending.items() if i == ind_id and p == "value" and y != year]
-            if others:
-                others.sort()
-                fraction = others[len(others) // 2] > 1
+            # the other years of the row on the 0-100 scale: is 100x nearer their magnitude than x?
+            big = sorted(it["x"] for (i, y, p), it in pending.items() if i == ind_id and p == "value" and y != year
+                         and it["x"] > 1)
+            if big:
+                m = big[len(big) // 2]
+                fraction = abs(math.log(100 * x / m)) < abs(math.log(x / m))
             else:
                 tv = targets.value[targets.id == ind_id]
                 fraction = len(tv) > 0 and bool((tv >= 5).all())

@@ -39,6 +39,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--raw", type=Path, default=None, help="folder of filled forms (default data/raw)")
     s.add_argument("--processed", type=Path, default=None, help="output folder (default data/processed)")
     s.add_argument("--strict", action="store_true", help="exit 1 if any cell or file was rejected")
+    s.add_argument("--allow-empty", action="store_true",
+                   help="write an empty data set when no form is read (refused by default: exit 1, nothing replaced)")
+
+    s = add("feedback", help="one workbook per unit listing what to correct in its form (to send back)")
+    s.add_argument("--out", type=Path, required=True, help="folder for the workbooks")
+    s.add_argument("--processed", type=Path, default=None)
+    s.add_argument("--unit", action="append", help="unit code or name (repeatable); default: every unit that sent a form")
 
     s = add("progress", help="progress table against the milestone targets")
     s.add_argument("--level", default="all", help="all, area (the review's districts or communes), the area "
@@ -132,11 +139,14 @@ def _forms(args) -> int:
 
 
 def _ingest(args) -> int:
-    from ..ingest import IngestError, ingest
+    from ..ingest import EmptyIngestError, IngestError, ingest
 
     try:
         result = ingest(args.raw, args.processed, reference=_ref(args), strict=args.strict,
-                        progress=sys.stderr.isatty(), lang=args.lang)
+                        progress=sys.stderr.isatty(), lang=args.lang, allow_empty=args.allow_empty)
+    except EmptyIngestError as exc:
+        print(f"gender-metrics ingest: {exc}", file=sys.stderr)
+        return 1
     except IngestError as exc:
         print(exc)
         return 1
@@ -200,10 +210,28 @@ def _feasibility(args) -> int:
                                       "projected", "p_met", "k", "verdict", "below_national"], args.lang)
 
 
+def _feedback(args) -> int:
+    from ..outputs.feedback import write_feedback
+    from ..store import load_manifest, load_table
+
+    ds = _data(args)    # refuses a folder of another review, in the user's language
+    names = ("ingest_report", "blanks", "proposed_targets", "submissions")
+    tables = {n: load_table(n, args.processed, args.lang) for n in names}
+    units = [ds.ref.units.resolve(u) for u in args.unit] if args.unit else None
+    written = write_feedback(args.out, tables, load_manifest(args.processed, args.lang), ds.ref, args.lang, units)
+    print(t("fb_written", args.lang, n=len(written), out=args.out, k=sum(1 for _, n in written if n)))
+    return 0
+
+
 def _run(args) -> int:
+    from ..store import load_table
     from .batch import plan, run
 
     L = args.lang
+    if load_table("submissions", args.processed, L).empty:   # an empty data set: no report would say anything
+        print(f"gender-metrics run: {t('run_no_submissions', L, processed=args.processed or 'data/processed')}",
+              file=sys.stderr)
+        return 1
     jobs = plan(args.unit, args.kind, lang=L, processed_dir=args.processed, out_dir=args.out, review=_review(args))
     try:
         results = run(jobs, n_jobs=args.jobs, force=args.force, wall_limit=args.wall_limit,
@@ -227,7 +255,7 @@ def _run(args) -> int:
 
 
 _COMMANDS = {"sample": _sample, "forms": _forms, "ingest": _ingest, "progress": _progress,
-             "feasibility": _feasibility, "packet": _packet, "run": _run}
+             "feasibility": _feasibility, "packet": _packet, "run": _run, "feedback": _feedback}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -22,6 +22,7 @@ import uuid
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -642,3 +643,71 @@ def test_a_sheet_formatted_far_down_is_read_only_to_its_last_value(base_file, tm
     row = row_of(fr, IND, "R15000")
     assert row["status"] == "rejected" and "not part of the template" in row["reason"]   # ... and reported
     assert_base_kept(fr)
+
+
+# --------------------------------------------------------------------------- what the officer and the clerk get back
+@pytest.fixture(scope="module")
+def returned(base_file, tmp_path_factory) -> Path:
+    """Two districts' forms with problems to send back, ingested once (Vietnamese, the default)."""
+    root = tmp_path_factory.mktemp("returned")
+    raw = root / "raw"
+    make_form(base_file, raw, {IND: {"F14": "abc", "K7": 40}, ID: {"B6": None},
+                               TGT: {"G6": 50, "H6": 45}}, name="huong-son.xlsx")
+    make_form(base_file, raw, {ID: {"B3": "440", "B4": "Huyện Đức Thọ"}, IND: {"K5": 11}}, name="duc-tho.xlsx")
+    (raw / "khong-ro.xlsx").write_bytes(b"")
+    ingest(raw, root / "p")
+    return root / "p"
+
+
+def test_ingest_report_csv_opens_in_excel_with_vietnamese_and_rejections_first(returned):
+    path = gm.store.resolve(returned) / "ingest_report.csv"
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")                                  # UTF-8 with BOM: Excel on Windows
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert list(df.columns) == ["Tệp", "Đơn vị", "Sheet", "Ô", "Giá trị đã ghi", "Tình trạng", "Cần kiểm tra",
+                                "Lý do", "Cần ghi"]
+    status = df["Tình trạng"].tolist()
+    assert set(status) == {"bị loại", "hợp lệ", "bỏ qua"}
+    first_other = next(i for i, s in enumerate(status) if s != "bị loại")
+    assert "bị loại" not in status[first_other:]                            # every rejection comes first
+    abc = df[(df["Tệp"] == "huong-son.xlsx") & (df["Ô"] == "F14")].iloc[0]
+    assert (abc["Đơn vị"], abc["Giá trị đã ghi"], abc["Cần ghi"]) == ("Huyện Hương Sơn", "abc", "số nguyên ≥ 0")
+    flagged = df[(df["Tệp"] == "huong-son.xlsx") & (df["Ô"] == "K7")].iloc[0]
+    assert (flagged["Tình trạng"], flagged["Cần kiểm tra"]) == ("hợp lệ", "giá trị không khớp tử số, mẫu số")
+    assert len(df) == len(gm.load_table("ingest_report", returned))
+
+
+def test_ingest_report_workbook_has_a_sheet_per_unit(returned):
+    wb = load_workbook(gm.store.resolve(returned) / "ingest_report.xlsx", read_only=True)
+    assert wb.sheetnames == ["Tổng hợp", "Huyện Hương Sơn", "Huyện Đức Thọ", "Chưa xác định đơn vị"]
+    rows = [r for r in wb["Huyện Hương Sơn"].iter_rows(values_only=True)]
+    assert rows[1][:3] == ("huong-son.xlsx", "xlsx", "có")
+    cells = {r[2]: r for r in rows[3:] if r and len(r) > 2}
+    assert cells["F14"][4] == "bị loại" and cells["K7"][5] == "giá trị không khớp tử số, mẫu số"
+    summary = {r[0]: r for r in wb["Tổng hợp"].iter_rows(min_row=3, values_only=True)}
+    assert summary["khong-ro.xlsx"][3] == "không" and summary["huong-son.xlsx"][6] == 1   # one rejected cell
+    wb.close()
+
+
+def test_feedback_workbook_per_unit_lists_what_to_correct(returned, tmp_path):
+    from gender_metrics.run.cli import main
+
+    assert main(["feedback", "--processed", str(returned), "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["phan-hoi-chua-xac-dinh.xlsx", "phan-hoi-duc-tho.xlsx",
+                                                          "phan-hoi-huong-son.xlsx"]
+    ws = load_workbook(tmp_path / "phan-hoi-huong-son.xlsx")["Phản hồi"]
+    values = [[c for c in r] for r in ws.iter_rows(values_only=True)]
+    assert values[0][0] == "Những điểm cần sửa trong biểu mẫu báo cáo của Huyện Hương Sơn"
+    head = values.index(["STT", "Sheet", "Ô", "Đã ghi", "Vấn đề", "Cần ghi"])
+    items = {(r[1], r[2]): r for r in values[head + 1:] if r[0]}
+    assert items[(ID, "B6")][4] == "mục Điện thoại để trống"                      # a blank required field
+    assert items[(IND, "F14")][3] == "abc" and items[(IND, "F14")][5] == "số nguyên ≥ 0"
+    assert "không khớp với tử số 12 (K5) và mẫu số 40 (K6)" in items[(IND, "K7")][4]
+    assert "mục tiêu đề xuất năm 2030 (45) thấp hơn đề xuất năm 2025 (50)" in items[(TGT, "H6")][4]
+    slot = items[(IND, "F11:P13")]                       # 1.2: no data in any year, one row for the indicator
+    assert slot[4] == "chưa có số liệu chỉ tiêu 1.2: năm 2010-2020"
+    # 1.3: 2010 was typed (rejected, listed above), 2016 given: the other years are blank
+    assert items[(IND, "G14:P16")][4] == "chưa có số liệu chỉ tiêu 1.3: năm 2011-2015, 2017-2020"
+    assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+    unknown = load_workbook(tmp_path / "phan-hoi-chua-xac-dinh.xlsx").active
+    assert any(r[1] == "khong-ro.xlsx" for r in unknown.iter_rows(values_only=True))

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..i18n import t
+from ..i18n import fmt_number, t
 from ..reference import Reference, UnitError, fold
 from . import layout as L
 from .parse import clean_text, decimals, parse_date, parse_number, parse_year
@@ -720,8 +720,14 @@ def _fractions(out: FormRead, pending: dict) -> None:
                 fraction = len(tv) > 0 and bool((tv >= 5).all())
         if fraction:
             del pending[(ind_id, year, part)]
-            out.mark(c, REJECTED, out.t("in_probable_fraction", raw=_text_of(c.value), pct=_fmt(round(100 * x, 6)),
-                                        indicator=ind_id, year=year), PROBABLE_FRACTION, _fmt(round(100 * x, 6)))
+            pct = _pct(out, x)
+            out.mark(c, REJECTED, out.t("in_probable_fraction", raw=_text_of(c.value), pct=pct, indicator=ind_id,
+                                        year=year), PROBABLE_FRACTION, pct)
+
+
+def _pct(out: FormRead, x: float) -> str:
+    """100 × a fraction, with the decimals it needs, the way the run's language writes numbers."""
+    return fmt_number(100 * x, max(decimals(x) - 2, 0), out.lang)
 
 
 def _tolerance(raw) -> float:
@@ -746,8 +752,8 @@ def _disagreements(out: FormRead, pending: dict) -> dict:
             flags[(ind_id, year, part)] = (
                 out.t("in_parts_disagree", raw=_text_of(_typed(item["cell"])), num=_fmt(num["x"]),
                       num_ref=num["cell"].ref, den=_fmt(den["x"]), den_ref=den["cell"].ref,
-                      derived=f"{derived:.2f}", indicator=ind_id, year=year),
-                PARTS_DISAGREE, f"{derived:.1f}")
+                      derived=fmt_number(derived, 2, out.lang), indicator=ind_id, year=year),
+                PARTS_DISAGREE, fmt_number(derived, 1, out.lang))
     return flags
 
 
@@ -905,8 +911,9 @@ def _read_targets(out: FormRead, sheet: str, cells: list[Cell]) -> None:
         tv = targets.value[(targets.id == key) & (targets.year == year)]
         if (others and max(others) > 1) or (not others and len(tv) and bool((tv >= 5).all())):
             del pending[(key, year)]
-            out.mark(c, REJECTED, out.t("in_target_fraction", raw=_text_of(c.value), pct=_fmt(round(100 * x, 6)),
-                                        indicator=key, year=year), PROBABLE_FRACTION, _fmt(round(100 * x, 6)))
+            pct = _pct(out, x)
+            out.mark(c, REJECTED, out.t("in_target_fraction", raw=_text_of(c.value), pct=pct, indicator=key, year=year),
+                     PROBABLE_FRACTION, pct)
     for (key, year), item in pending.items():
         out.targets.append((key, year, item["x"], f"{sheet}!{item['cell'].ref}"))
         out.mark(item["cell"], ACCEPTED)

@@ -46,11 +46,16 @@ def feedback_items(unit: str, report: pd.DataFrame, blanks: pd.DataFrame, target
         rows.append({"sheet": identical.sheet.iloc[0], "cell": "", "typed": "",
                      "problem": f"{t('fb_identical', lang, n=len(identical))}: {identical.reason.iloc[0]}",
                      "expected": t("fb_identical_expected", lang)})
-    for b in blanks[blanks.unit == unit].itertuples():
-        if b.field == "indicator":
-            problem = t("fb_blank_slot", lang, indicator=b.indicator, year=b.year)
-            expected = t("fb_blank_slot_expected", lang)
-        elif b.field == "sheet":
+    mine = blanks[blanks.unit == unit]
+    slots = mine[mine.field == "indicator"]
+    for (sheet, ind), g in slots.groupby(["sheet", "indicator"], sort=False):   # one row per indicator
+        cells = [c for c in g.cell if c]
+        span = f"{cells[0].split(':')[0]}:{cells[-1].split(':')[-1]}" if len(cells) > 1 else (cells[0] if cells else "")
+        rows.append({"sheet": sheet, "cell": span, "typed": "",
+                     "problem": t("fb_blank_slot", lang, indicator=ind, year=_years(list(g.year))),
+                     "expected": t("fb_blank_slot_expected", lang)})
+    for b in mine[mine.field != "indicator"].itertuples():
+        if b.field == "sheet":
             problem, expected = t("fb_blank_sheet", lang, sheet=b.label), t("fb_blank_sheet_expected", lang)
         else:
             problem = t("fb_blank_ident", lang, label=b.label)
@@ -63,6 +68,17 @@ def feedback_items(unit: str, report: pd.DataFrame, blanks: pd.DataFrame, target
     sheets = list(dict.fromkeys(out.sheet))
     key = out.apply(lambda r: (sheets.index(r.sheet), *_cell_order(r.cell)), axis=1)
     return out.assign(_k=key).sort_values("_k", kind="stable").drop(columns="_k").reset_index(drop=True)
+
+
+def _years(years: list[int]) -> str:
+    """2010, 2011, 2012, 2015 → "2010-2012, 2015"."""
+    years, out = sorted(int(y) for y in years), []
+    for y in years:
+        if out and y == out[-1][1] + 1:
+            out[-1][1] = y
+        else:
+            out.append([y, y])
+    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in out)
 
 
 def _weaker_proposals(unit: str, targets: pd.DataFrame, ref: Reference, lang: str) -> list[dict]:
@@ -122,14 +138,18 @@ class FeedbackWorkbook(Output):
             c = ws.cell(r, j, name)
             c.font, c.fill, c.border, c.alignment = Font(bold=True), PatternFill("solid", fgColor="DDEBF7"), box, wrap
         head = r
+        widths = (5, 18, 9, 14, 62, 34)
         for i, item in enumerate(self.items.itertuples(index=False), start=1):
             r += 1
+            lines = 1
             for j, v in enumerate((i, *item), start=1):
                 c = ws.cell(r, j, safe_text(v))
                 c.alignment, c.border = wrap, box
+                lines = max(lines, -(-len(str(v or "")) // max(widths[j - 1] - 2, 1)))
+            ws.row_dimensions[r].height = 15 * lines    # wrapped text: a row as high as its longest cell
         r += 2
         ws.cell(r, 1, self.footer).font = Font(italic=True, size=9)
-        for col, width in zip("ABCDEF", (5, 18, 9, 14, 62, 34), strict=False):
+        for col, width in zip("ABCDEF", widths, strict=False):
             ws.column_dimensions[col].width = width
         ws.print_title_rows = f"{head}:{head}"
         ws.page_setup.orientation = "landscape"

@@ -39,7 +39,7 @@ SUPERSEDED, MERGED = "superseded", "merged"
 FLAGS = (PROBABLE_FRACTION, MISPLACED, PARTS_DISAGREE, IDENTICAL_SHEET, UNIT_CONFLICT, IMPOSSIBLE_DATE,
          SUPERSEDED, MERGED)
 ROLES = ("help", "ident", "ind", "tgt", "txt")
-_KEY_RX = re.compile(r"^[0-9][\w.]*\|(num|den|value)$")
+_KEY_RX = re.compile(r"^[^|\s]+\|(num|den|value)$")   # a row key: "<indicator>|<part>"
 
 
 @dataclass
@@ -298,9 +298,9 @@ def _role_by_content(lay: L.Layout, cells: list[Cell]) -> str | None:
     labels = {fold(lbl) for _, _, lbl in L.ID_FIELDS} | {fold(_short(lbl)) for _, _, lbl in L.ID_FIELDS}
     if sum(x in labels for x in texts) >= 3:
         return "ident"
-    sections = {k for k, _ in L.SECTIONS} | {fold(v) for _, v in L.SECTIONS}
-    if sum(x in sections or (isinstance(c.value, str) and c.value.strip() in sections)
-           for x, c in zip(texts, [c for c in cells if isinstance(c.value, str)], strict=True)) >= 3:
+    keys, section_labels = {k for k, _ in L.SECTIONS}, {fold(v) for _, v in L.SECTIONS}
+    if sum(c.value.strip() in keys or fold(c.value) in section_labels
+           for c in cells if isinstance(c.value, str)) >= 3:
         return "txt"
     return None
 

@@ -95,6 +95,8 @@ def sniff(path: Path, lang: str = "vi") -> str:
             raise ValueError(t("in_corrupt_open", lang, error=f"{type(exc).__name__}: {exc}")) from exc
         if mime == ODS_MIME:
             return ODS
+        if "xl/workbook.bin" in names:
+            raise ValueError(t("in_xlsb", lang))
         if "xl/workbook.xml" in names or any(n.startswith("xl/") for n in names):
             return XLSX
         if any(n.startswith("word/") for n in names) or mime.startswith(b"application/vnd.oasis.opendocument.text"):

@@ -19,13 +19,15 @@ numerator and denominator (accepted: the parts are used, the reported value is k
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..i18n import fmt_number, t
-from ..reference import Reference, UnitError, fold
+from ..reference import Reference, UnitError
+from ..reference import fold as _fold
 from . import layout as L
 from .parse import clean_text, decimals, parse_date, parse_number, parse_year
 from .workbook import NO_VALUE, Cell, read_book
@@ -39,6 +41,12 @@ SUPERSEDED, MERGED = "superseded", "merged"
 FLAGS = (PROBABLE_FRACTION, MISPLACED, PARTS_DISAGREE, IDENTICAL_SHEET, UNIT_CONFLICT, IMPOSSIBLE_DATE,
          SUPERSEDED, MERGED)
 ROLES = ("help", "ident", "ind", "tgt", "txt")
+
+
+@functools.lru_cache(maxsize=8192)
+def fold(text) -> str:
+    """:func:`gender_metrics.reference.fold`, remembered: the same labels come back in every form."""
+    return _fold(text)
 _KEY_RX = re.compile(r"^[^|\s]+\|(num|den|value)$")   # a row key: "<indicator>|<part>"
 
 
@@ -786,9 +794,20 @@ def _blank_slots(out, sheet, pending, rows_of_unit, col_of_year, row_key) -> Non
 
 
 # --------------------------------------------------------------------------- targets sheet
+_NEXT: dict[int, dict] = {}
+
+
+def _next_info(ref: Reference) -> dict[str, dict]:
+    """The next strategy's indicators as plain dicts (id -> fields), once per loaded reference."""
+    got = _NEXT.get(id(ref))
+    if got is None or got[0] is not ref:
+        got = _NEXT[id(ref)] = (ref, {i: r for i, r in ref.next.to_dict("index").items()})
+    return got[1]
+
+
 def _read_targets(out: FormRead, sheet: str, cells: list[Cell]) -> None:
     lay = out.layout
-    nxt = out.ref.next
+    nxt = _next_info(out.ref)
     ids = set(lay.indicators_for(out.unit, out.ref.review.feasibility_strategy).id)
     tyears = set(lay.target_years)
     national_h = {fold(L.NATIONAL_HEADER.format(year=y)): y for y in tyears}
@@ -818,7 +837,7 @@ def _read_targets(out: FormRead, sheet: str, cells: list[Cell]) -> None:
                 out.mark(c, REJECTED, out.rt("in_no_proposal_header"))
         return
     role = {c.col: header_role(c.value) for c in cells if c.row == header_row and header_role(c.value)}
-    key_col = _column_by_content(cells, header_row, lambda c: _text_of(c.value) in nxt.index
+    key_col = _column_by_content(cells, header_row, lambda c: _text_of(c.value) in nxt
                                  and c.col not in [k for k, r in role.items() if r[0] == "code"])
     key_col = next((k for k, r in role.items() if r == ("key",)), key_col)
     code_col = next((k for k, r in role.items() if r == ("code",)), None)
@@ -832,7 +851,7 @@ def _read_targets(out: FormRead, sheet: str, cells: list[Cell]) -> None:
         if r <= header_row:
             continue
         for col in (key_col, code_col):
-            if col in line and _text_of(line[col].value) in nxt.index:
+            if col in line and _text_of(line[col].value) in nxt:
                 row_key[r] = _text_of(line[col].value)
                 break
     header_of = {c.col: c.value for c in cells if c.row == header_row}
@@ -859,7 +878,7 @@ def _read_targets(out: FormRead, sheet: str, cells: list[Cell]) -> None:
             out.mark(c, REJECTED, out.rt("in_target_row_no_key"))
             continue
         if r is not None and r[0] in ("code", "name", "unit", "national"):
-            template = {"code": key, "name": nxt.loc[key, "name_vi"], "unit": nxt.loc[key, "unit_vi"]}.get(
+            template = {"code": key, "name": nxt[key]["name_vi"], "unit": nxt[key]["unit_vi"]}.get(
                 r[0], nat.get((key, r[1])) if r[0] == "national" else "")
             if _looks_numeric(c) and not (r[0] == "code" and _text_of(c.value) == key):
                 out.mark(c, REJECTED, out.t("in_number_in_label", raw=repr(_show(c)), header=repr(header_of.get(c.col))),
@@ -891,7 +910,7 @@ def _read_targets(out: FormRead, sheet: str, cells: list[Cell]) -> None:
             out.mark(c, REJECTED, out.t("in_target_context", why=why, year=year, indicator=key), "",
                      out.t("exp_decimal"))
             continue
-        if nxt.loc[key, "unit"] == "%" and x > 100:
+        if nxt[key]["unit"] == "%" and x > 100:
             out.mark(c, REJECTED, out.t("in_target_above_100", raw=_text_of(_typed(c)), year=year, indicator=key),
                      "", out.t("exp_decimal"))
             continue
@@ -905,7 +924,7 @@ def _read_targets(out: FormRead, sheet: str, cells: list[Cell]) -> None:
     targets = out.ref.next_targets
     for (key, year), item in list(pending.items()):
         c, x = item["cell"], item["x"]
-        if nxt.loc[key, "unit"] != "%" or not 0 < x <= 1 or "%" in str(_typed(c)):
+        if nxt[key]["unit"] != "%" or not 0 < x <= 1 or "%" in str(_typed(c)):
             continue
         others = [it["x"] for (k, y), it in pending.items() if k == key and y != year]
         tv = targets.value[(targets.id == key) & (targets.year == year)]

@@ -714,3 +714,9 @@ def test_feedback_workbook_per_unit_lists_what_to_correct(returned, tmp_path):
     assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
     unknown = load_workbook(tmp_path / "phan-hoi-chua-xac-dinh.xlsx").active
     assert any(r[1] == "khong-ro.xlsx" for r in unknown.iter_rows(values_only=True))
+
+
+def test_the_store_knows_every_flag_the_reader_sets():
+    from gender_metrics.forms import read as R
+
+    assert set(gm.store.FLAGS) == {"", *R.FLAGS}

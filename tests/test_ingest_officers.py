@@ -684,8 +684,9 @@ def test_ingest_report_workbook_has_a_sheet_per_unit(returned):
     wb = load_workbook(gm.store.resolve(returned) / "ingest_report.xlsx", read_only=True)
     assert wb.sheetnames == ["Tổng hợp", "Huyện Hương Sơn", "Huyện Đức Thọ", "Chưa xác định đơn vị"]
     rows = [r for r in wb["Huyện Hương Sơn"].iter_rows(values_only=True)]
-    assert rows[1][:3] == ("huong-son.xlsx", "xlsx", "có")
-    cells = {r[2]: r for r in rows[3:] if r and len(r) > 2}
+    assert rows[1][:3] == ("Biểu mẫu", "Định dạng", "Được sử dụng")
+    assert rows[2][:3] == ("huong-son.xlsx", "xlsx", "có")
+    cells = {r[2]: r for r in rows[4:] if r and len(r) > 2}
     assert cells["F14"][4] == "bị loại" and cells["K7"][5] == "giá trị không khớp tử số, mẫu số"
     summary = {r[0]: r for r in wb["Tổng hợp"].iter_rows(min_row=3, values_only=True)}
     assert summary["khong-ro.xlsx"][3] == "không" and summary["huong-son.xlsx"][6] == 1   # one rejected cell

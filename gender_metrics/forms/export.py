@@ -74,6 +74,18 @@ def _sheet_title(text: str, used: set[str]) -> str:
     return name
 
 
+def _printable(ws, widths: tuple[int, ...]) -> None:
+    """Column widths, and A4 landscape one page wide (a write-only sheet takes these before its rows)."""
+    from openpyxl.utils import get_column_letter
+
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"           # A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
 def write_xlsx(path: Path, report: pd.DataFrame, submissions: pd.DataFrame, files: pd.DataFrame,
                ref: Reference, lang: str) -> None:
     """A summary sheet (one row per file: its unit, whether it is used, its counts) and one sheet per unit.
@@ -87,7 +99,7 @@ def write_xlsx(path: Path, report: pd.DataFrame, submissions: pd.DataFrame, file
                                                              fill_value=0)
     counts["flagged"] = (~report.flag.isin(["", "superseded", "merged"])).groupby(report.file).sum()
     ws = wb.create_sheet(_sheet_title(t("rep_sheet_summary", lang), used))
-    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 40, 28
+    _printable(ws, (34, 24, 8, 9, 60, 9, 9, 9, 9))
     ws.append([t("rep_title", lang)])
     head = [t(k, lang) for k in ("rep_col_file", "rep_col_unit", "rep_col_format", "rep_col_kept", "rep_col_reason",
                                  "rep_col_accepted", "rep_col_rejected", "rep_col_flagged", "rep_col_ignored")]
@@ -108,9 +120,9 @@ def write_xlsx(path: Path, report: pd.DataFrame, submissions: pd.DataFrame, file
             continue
         title = ref.label(unit, lang) if unit else t("rep_sheet_unknown", lang)
         ws = wb.create_sheet(_sheet_title(title, used))
-        for col, width in zip("ABCDEFGHI", (28, 22, 20, 8, 16, 12, 24, 60, 30), strict=True):
-            ws.column_dimensions[col].width = width
+        _printable(ws, (24, 20, 7, 16, 9, 22, 56, 26))
         ws.append([title])
+        ws.append([t(k, lang) for k in ("rep_col_form", "rep_col_format", "rep_col_kept", "rep_col_reason")])
         for f in unit_files.itertuples():
             ws.append([f.file, f.format, t("rep_kept_yes" if f.kept else "rep_kept_no", lang), f.why])
         ws.append([])

@@ -729,8 +729,15 @@ def _fractions(out: FormRead, pending: dict) -> None:
         if fraction:
             del pending[(ind_id, year, part)]
             pct = _pct(out, x)
-            out.mark(c, REJECTED, out.t("in_probable_fraction", raw=_text_of(c.value), pct=pct, indicator=ind_id,
+            out.mark(c, REJECTED, out.t("in_probable_fraction", raw=_num(out, c.value), pct=pct, indicator=ind_id,
                                         year=year), PROBABLE_FRACTION, pct)
+
+
+def _num(out: FormRead, v) -> str:
+    """A typed value in a reason: a number the run's language's way (0,47 in Vietnamese), text as typed."""
+    if _is_number(v):
+        return fmt_number(v, decimals(v), out.lang)
+    return _text_of(v)
 
 
 def _pct(out: FormRead, x: float) -> str:
@@ -758,7 +765,7 @@ def _disagreements(out: FormRead, pending: dict) -> dict:
         derived = factor * num["x"] / den["x"]
         if abs(item["x"] - derived) > _tolerance(item["cell"].value):
             flags[(ind_id, year, part)] = (
-                out.t("in_parts_disagree", raw=_text_of(_typed(item["cell"])), num=_fmt(num["x"]),
+                out.t("in_parts_disagree", raw=_num(out, _typed(item["cell"])), num=_fmt(num["x"]),
                       num_ref=num["cell"].ref, den=_fmt(den["x"]), den_ref=den["cell"].ref,
                       derived=fmt_number(derived, 2, out.lang), indicator=ind_id, year=year),
                 PARTS_DISAGREE, fmt_number(derived, 1, out.lang))
@@ -931,7 +938,7 @@ def _read_targets(out: FormRead, sheet: str, cells: list[Cell]) -> None:
         if (others and max(others) > 1) or (not others and len(tv) and bool((tv >= 5).all())):
             del pending[(key, year)]
             pct = _pct(out, x)
-            out.mark(c, REJECTED, out.t("in_target_fraction", raw=_text_of(c.value), pct=pct, indicator=key, year=year),
+            out.mark(c, REJECTED, out.t("in_target_fraction", raw=_num(out, c.value), pct=pct, indicator=key, year=year),
                      PROBABLE_FRACTION, pct)
     for (key, year), item in pending.items():
         out.targets.append((key, year, item["x"], f"{sheet}!{item['cell'].ref}"))

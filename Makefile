@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JOBS ?=
 
-.PHONY: reports reports-so-ket test bench lab sample forms ingest clean lint browser
+.PHONY: reports reports-so-ket test bench lab sample forms ingest clean lint browser office
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,8 +40,9 @@ test: $(STAMP) browser office
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
+# LibreOffice (headless) writes .xls/.ods forms in the tests and converts documents to PDF; poppler renders PDF pages
 office:
-	@command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils; }
+	@{ command -v soffice && command -v pdftoppm; } >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils; }
 
 ## bench: benchmarks (medians, against the naive way in the same run)
 bench: $(STAMP)

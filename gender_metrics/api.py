@@ -52,7 +52,8 @@ def label(df: pd.DataFrame, lang: str = "vi", review: str | Path | None = None) 
 
 # --------------------------------------------------------------------------- data
 def load_table(name: str, processed_dir: Path | str | None = None, lang: str = "vi") -> pd.DataFrame:
-    """One processed table by name (observations, narratives, proposed_targets, submissions, ingest_report)."""
+    """One processed table by name (observations, narratives, proposed_targets, submissions, ingest_report,
+    blanks)."""
     return store.load_table(name, processed_dir, lang)
 
 

@@ -12,8 +12,13 @@ Tables (see ``SCHEMAS`` for the columns):
   value, source ("file!sheet!cell")
 - ``narratives``        unit × section × text (the assessment sheet, indicator and target notes)
 - ``proposed_targets``  unit × indicator × year × proposed value
-- ``submissions``       unit, file, submission date, on time, sample data, completeness
-- ``ingest_report``     every non-empty form cell: accepted, rejected with reason, or ignored (CSV)
+- ``submissions``       unit, file, submission date, on time, sample data, completeness, the file's format
+- ``ingest_report``     every non-empty form cell: accepted, rejected with reason, or ignored; a flag for
+  what needs a look (a probable fraction, a value that disagrees with its parts ...), what is expected
+- ``blanks``            the cells a form requires that were left blank (identification fields, indicator-years)
+
+Beside the tables, a version may hold files written for people (``exports``): the ingest report as a CSV
+that Excel opens (UTF-8 with BOM, in the run's language) and as a workbook with one sheet per unit.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-FORMAT = 2            # version of the processed folder's layout
+FORMAT = 3            # version of the processed folder's layout (3: ingest_report as parquet, blanks)
 KEEP_VERSIONS = 2     # the current version and the one before it
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -57,18 +62,26 @@ SCHEMAS: dict[str, dict[str, tuple[str, bool]]] = {
         "unit": ("str", False), "file": ("str", False), "submitted": ("datetime64[ns]", True),
         "on_time": ("boolean", True), "sample": ("bool", False), "person": ("str", False),
         "cells_filled": ("int64", False), "cells_expected": ("int64", False), "completeness": ("float64", True),
+        "format": ("str", False),
     },
     "ingest_report": {
-        "file": ("str", False), "sheet": ("str", False), "cell": ("str", False), "value": ("str", False),
-        "status": ("str", False), "reason": ("str", False),
+        "file": ("str", False), "unit": ("str", False), "sheet": ("str", False), "cell": ("str", False),
+        "value": ("str", False), "status": ("str", False), "flag": ("str", False), "reason": ("str", False),
+        "expected": ("str", False),
+    },
+    "blanks": {
+        "unit": ("str", False), "file": ("str", False), "sheet": ("str", False), "cell": ("str", False),
+        "field": ("str", False), "label": ("str", False), "indicator": ("str", False), "year": ("Int64", True),
     },
 }
 KEYS = {"observations": ["unit", "strategy", "indicator", "breakdown", "year"],
         "proposed_targets": ["unit", "indicator", "year"], "submissions": ["unit"]}
-CSV_TABLES = {"ingest_report"}
+CSV_TABLES: set[str] = set()   # tables stored as CSV (none since the ingest report became a parquet table)
 # what the reports show: a change in any of these is a change in some report
 REPORTED = ("observations", "narratives", "proposed_targets", "submissions")
 STATUSES = ("accepted", "rejected", "ignored")
+FLAGS = ("", "probable_fraction", "misplaced", "parts_disagree", "identical_sheet", "unit_conflict",
+         "impossible_date", "superseded", "merged")
 
 
 class StoreError(ValueError):
@@ -204,6 +217,7 @@ def _schema(name: str):
                                              error="finite")],
         ("submissions", "completeness"): [pa.Check.in_range(0, 1)],
         ("ingest_report", "status"): [pa.Check.isin(STATUSES)],
+        ("ingest_report", "flag"): [pa.Check.isin(FLAGS)],
     }
     cols = {col: pa.Column(dtype, nullable=nullable, checks=checks.get((name, col), []))
             for col, (dtype, nullable) in SCHEMAS[name].items()}
@@ -269,10 +283,13 @@ def unit_hashes(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     return {u: h.hexdigest() for u, h in sorted(per.items())}
 
 
-def save(processed_dir: Path | str, tables: dict[str, pd.DataFrame], manifest: dict) -> Path:
+def save(processed_dir: Path | str, tables: dict[str, pd.DataFrame], manifest: dict,
+         exports: dict | None = None) -> Path:
     """Check every table, write them and the manifest as a new version, make it current; return it.
 
     ``manifest`` gets the data hash, per-unit hashes, file hashes, the software versions and the time.
+    ``exports`` maps a file name to a function that writes that file (for people) from the checked
+    tables: ``fn(path, tables)``; it is written inside the version, hashed with the tables.
     """
     processed = Path(processed_dir)
     tables = {name: cast(df, name) for name, df in tables.items()}
@@ -291,6 +308,9 @@ def save(processed_dir: Path | str, tables: dict[str, pd.DataFrame], manifest: d
             else:
                 df.to_parquet(target, index=False)
             files[target.name] = file_hash(target)
+        for name, write in (exports or {}).items():
+            write(tmp / name, tables)
+            files[name] = file_hash(tmp / name)
         manifest = {"format": FORMAT, **manifest, "version": version,
                     "data_hash": frame_hash(*(tables[n] for n in REPORTED)),
                     "unit_hashes": unit_hashes(tables), "files": files,

@@ -393,7 +393,7 @@ def test_percentage_above_100_in_a_value_row(base_file, tmp_path, typed):
     assert_accounted(fr.report, path)
 
 
-@pytest.mark.parametrize("header", ["2021", "Năm 2017", None])
+@pytest.mark.parametrize("header", ["2021", None])
 def test_year_header_changed(base_file, tmp_path, header):
     # M is the 2017 column; its values are not used once the header is not a year 2010-2020
     path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"M4": header, "M5": 9, "M6": 30}})
@@ -403,6 +403,17 @@ def test_year_header_changed(base_file, tmp_path, header):
         assert row["status"] == "rejected"
         assert f"column header {header!r} is not a year 2010-2020" in row["reason"]
     assert not [k for k in parts_of(fr) if k[2] in (2017, 2021)]
+    assert_base_kept(fr)
+    assert_accounted(fr.report, path)
+
+
+def test_year_header_written_in_words_is_that_year(base_file, tmp_path):
+    """A header "Năm 2017" (or "nam 2017", NFD) says 2017: the column's values are that year's."""
+    nfd = unicodedata.normalize("NFD", "Năm 2017")
+    path = make_form(base_file, tmp_path, {LAY.sheet_ind: {"M4": nfd, "M5": 9, "M6": 30}})
+    fr = read(path)
+    assert (parts_of(fr)[("1.1a", "num", 2017)], parts_of(fr)[("1.1a", "den", 2017)]) == (9, 30)
+    assert row_of(fr, LAY.sheet_ind, "M4")["status"] == "ignored"
     assert_base_kept(fr)
     assert_accounted(fr.report, path)
 
@@ -440,7 +451,7 @@ def test_unknown_code_beside_a_valid_name(base_file, tmp_path):
 
 
 def test_unit_that_sends_no_form(base_file, tmp_path):
-    path = make_form(base_file, tmp_path, {LAY.sheet_id: {"B3": "42"}})     # the province itself
+    path = make_form(base_file, tmp_path, {LAY.sheet_id: {"B3": "42", "B4": "Tỉnh Hà Tĩnh"}})   # the province
     fr = read(path)
     assert fr.unit is None and fr.parts == []
     row = row_of(fr, LAY.sheet_id, "B3")
@@ -504,7 +515,7 @@ def test_cell_outside_the_identification_fields(base_file, tmp_path):
     for ref in ("C5", "B12"):
         row = row_of(fr, LAY.sheet_id, ref)
         assert row["status"] == "rejected"
-        assert "outside the identification fields (column B, rows 3-9)" in row["reason"]
+        assert "outside the identification fields (the cell right of each label)" in row["reason"]
     assert fr.ident["person"] == BASE_IDENT["person"]
     assert_base_kept(fr)
     assert_accounted(fr.report, path)
@@ -619,11 +630,16 @@ def test_text_in_a_proposed_target(base_file, tmp_path):
 
 
 def test_text_outside_the_assessment_column(base_file, tmp_path):
+    """Text typed beside a section's text cell is kept with that section (never ignored); text in no
+    section's row is rejected with its cell."""
     beside = TXT_CELL["results"].replace("C", "D")     # one column right of the text
-    path = make_form(base_file, tmp_path, {LAY.sheet_txt: {beside: "lạc cột"}})
+    path = make_form(base_file, tmp_path, {LAY.sheet_txt: {beside: "lạc cột", "C30": "dưới bảng"}})
     fr = read(path)
     row = row_of(fr, LAY.sheet_txt, beside)
-    assert row["status"] == "rejected" and "outside the assessment fields" in row["reason"]
+    assert row["status"] == "accepted" and "kept with its section" in row["reason"]
+    assert ("results", None, "lạc cột", f"{LAY.sheet_txt}!{beside}") in fr.texts
+    below = row_of(fr, LAY.sheet_txt, "C30")
+    assert below["status"] == "rejected" and "outside the assessment sections" in below["reason"]
     assert ("results", None, BASE_TEXTS["results"], f"{LAY.sheet_txt}!{TXT_CELL['results']}") in fr.texts
     assert_base_kept(fr)
     assert_accounted(fr.report, path)
@@ -645,7 +661,7 @@ def test_zero_byte_xlsx(tmp_path):
 def test_encrypted_workbook(tmp_path):
     path = tmp_path / "mat-khau.xlsx"
     path.write_bytes(OLE_MAGIC + b"\x00" * 4096)
-    assert_unreadable(read(path), "encrypted (password-protected) or in the old .xls format")
+    assert_unreadable(read(path), "old-format (.xls) workbook that cannot be read")
 
 
 def test_truncated_workbook(base_file, tmp_path):
@@ -780,13 +796,17 @@ def test_mixed_folder_of_good_and_bad_files(base_file, tmp_path):
     for rel, data in bad.items():
         (raw / rel).parent.mkdir(parents=True, exist_ok=True)
         (raw / rel).write_bytes(data)
-    (raw / "~$Hương Sơn.xlsx").write_bytes(b"lock file of an open workbook")    # skipped
-    (raw / "readme.txt").write_text("not a form")                                 # skipped
+    (raw / "~$Hương Sơn.xlsx").write_bytes(b"lock file of an open workbook")    # listed, ignored
+    (raw / "readme.txt").write_text("not a form")                                 # listed, rejected
     result = ingest(raw, tmp_path / "processed", lang="en")
 
-    assert result.files == 2 + len(bad)
+    assert result.files == 2 + len(bad) + 2
     assert result.units == ["439", "440"]
-    assert set(result.report.file) == {good_439, good_440, *bad}
+    assert set(result.report.file) == {good_439, good_440, *bad, "~$Hương Sơn.xlsx", "readme.txt"}
+    lock = result.report[result.report.file == "~$Hương Sơn.xlsx"]
+    assert lock.status.tolist() == ["ignored"] and "lock file" in lock.reason.iloc[0]
+    txt = result.report[result.report.file == "readme.txt"]
+    assert txt.status.tolist() == ["rejected"] and "a .txt file, not a form" in txt.reason.iloc[0]
     for rel in bad:
         rows = result.report[result.report.file == rel]
         assert len(rows) == 1

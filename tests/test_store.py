@@ -48,7 +48,8 @@ def test_the_manifest_records_review_hashes_and_software(processed):
     for dist in ("gender_metrics", "pandas", "plotly", "papermill"):
         assert m["software"][dist] and m["software"][dist] != "not installed"
     assert set(m["files"]) == {"observations.parquet", "narratives.parquet", "proposed_targets.parquet",
-                               "submissions.parquet", "ingest_report.csv"}
+                               "submissions.parquet", "ingest_report.parquet", "blanks.parquet",
+                               "ingest_report.csv", "ingest_report.xlsx"}
     assert "439" in m["unit_hashes"] and "so-y-te" in m["unit_hashes"]
 
 

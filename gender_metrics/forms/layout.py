@@ -64,6 +64,27 @@ SECTIONS = tuple((k, SECTION_LABELS[k]) for k in SECTION_KEYS)
 TEXT_COL = 3
 TARGET_FIRST_COL = 5    # targets sheet: national targets per year, then proposals per year, then a note
 
+# What the header rows and titles say. The writer puts these texts; the reader finds columns, fields and
+# rows by them (folded: any case, with or without diacritics, NFC or NFD), so a row or column inserted,
+# deleted or moved by an officer does not move a value.
+KEY_HEADER = "Khóa"
+IND_HEADERS = {"key": KEY_HEADER, "code": "Mã", "name": "Chỉ tiêu", "part": "Thành phần", "unit": "Đơn vị tính"}
+NOTE_HEADER = "Nguồn số liệu, ghi chú"
+TGT_HEADERS = {"key": KEY_HEADER, "code": "Mã", "name": "Chỉ tiêu", "unit": "Đơn vị tính"}
+NATIONAL_HEADER = "Mục tiêu quốc gia {year}"
+PROPOSAL_HEADER = "Đề xuất {year}"
+TGT_NOTE_HEADER = "Ghi chú"
+TXT_HEADERS = {"key": KEY_HEADER, "label": "Nội dung", "text": "Đánh giá của đơn vị"}
+ID_TITLE = "THÔNG TIN ĐƠN VỊ BÁO CÁO"
+IND_TITLE = "KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU {strategy} - {label}"
+TGT_TITLE = "ĐỀ XUẤT CHỈ TIÊU GIAI ĐOẠN {strategy} - {label}"
+TXT_TITLE = "ĐÁNH GIÁ KẾT QUẢ THỰC HIỆN CHIẾN LƯỢC {strategy} - {label}"
+TXT_NOTE = "Ghi nội dung vào cột C; có thể xuống dòng trong ô (Alt+Enter)."
+IND_NOTE = ("Tử số, Mẫu số: số nguyên không âm. Giá trị báo cáo: chỉ ghi khi không có Tử số, Mẫu số. "
+            "Ô trống = không có số liệu.")
+TGT_NOTE = "Mục tiêu quốc gia theo {basis}. Ghi chỉ tiêu đề xuất của đơn vị."
+COUNT_UNIT = "số lượng"     # the unit column of numerator and denominator rows
+
 
 @dataclass(frozen=True)
 class FormRow:
@@ -143,6 +164,23 @@ class Layout:
             return cat[cat.id.isin(ref.answers_for(code, strategy))].reset_index(drop=True)
         return cat.reset_index(drop=True)
 
+    def row_labels(self, code: str) -> dict[str, dict[str, str]]:
+        """The labels the writer puts on each row of a unit's indicator sheet, by row key: the code,
+        the name (on the first row of an indicator), the part and the unit of measure."""
+        key = ("labels", str(code))
+        if key not in self._rows:
+            inds = self.indicators_for(code).set_index("id")
+            out = {}
+            for fr in self.indicator_rows(code):
+                ind = inds.loc[fr.indicator]
+                part = PART_LABELS[fr.part] + (f": {ind['numerator_vi']}" if fr.part == "num" else
+                                               f": {ind['denominator_vi']}" if fr.part == "den" else "")
+                out[fr.key] = {"code": fr.indicator,
+                               "name": ind.name_vi if fr.part == "num" or ind.kind == "value" else "",
+                               "part": part, "unit": ind.unit_vi if fr.part == "value" else COUNT_UNIT}
+            self._rows[key] = out
+        return self._rows[key]
+
     def parts(self, kind: str) -> tuple[str, ...]:
         return PARTS_OF_KIND.get(kind, PARTS)
 
@@ -177,6 +215,15 @@ class Layout:
     def proposed_cols(self) -> dict[int, int]:
         """Column -> proposed year."""
         return {self.proposed_col(y): y for y in self.target_years}
+
+    @cached_property
+    def national_texts(self) -> dict[tuple[str, int], str]:
+        """(indicator, year) -> the national target as the targets sheet shows it ("≥ 60%")."""
+        from ..i18n import fmt_target
+
+        nxt = self.ref.next
+        return {(t.id, int(t.year)): fmt_target(t.op, t.value, t.value_high, nxt.loc[t.id, "unit"], "vi")
+                for t in self.ref.next_targets.itertuples() if t.id in nxt.index}
 
     @cached_property
     def national_cols(self) -> tuple[int, ...]:

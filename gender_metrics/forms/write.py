@@ -13,7 +13,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..i18n import fmt_target
 from ..i18n import t as _t
 from ..reference import Reference
 from ..store import atomic_path, safe_text
@@ -106,7 +105,7 @@ def write_form(code: str, path: Path | str, *, reference: Reference | None = Non
 
     # -- identification
     ws = wb.create_sheet(lay.sheet_id)
-    ws["A1"] = "THÔNG TIN ĐƠN VỊ BÁO CÁO"
+    ws["A1"] = L.ID_TITLE
     ws["A1"].font = Font(bold=True, size=13)
     defaults = {"code": code, "name": label, "template": review.form_version}
     first, last = review.form_dates
@@ -129,28 +128,25 @@ def write_form(code: str, path: Path | str, *, reference: Reference | None = Non
 
     # -- the judged strategy's indicators
     ws = wb.create_sheet(lay.sheet_ind)
-    ws.cell(1, L.CODE_COL, f"KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU {review.strategy} - {label}").font = Font(bold=True, size=13)
-    ws.cell(2, L.CODE_COL, "Tử số, Mẫu số: số nguyên không âm. Giá trị báo cáo: chỉ ghi khi không có Tử số, "
-                           "Mẫu số. Ô trống = không có số liệu.")
-    _header(ws, ["Khóa", "Mã", "Chỉ tiêu", "Thành phần", "Đơn vị tính", *map(str, lay.years), "Nguồn số liệu, ghi chú"],
+    ws.cell(1, L.CODE_COL, L.IND_TITLE.format(strategy=review.strategy, label=label)).font = Font(bold=True, size=13)
+    ws.cell(2, L.CODE_COL, L.IND_NOTE)
+    _header(ws, [*L.IND_HEADERS.values(), *map(str, lay.years), L.NOTE_HEADER],
             [6, 6, 46, 44, 12, *[9] * len(lay.years), 30])
-    inds = lay.indicators_for(code).set_index("id")
     counts = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                             showErrorMessage=True, error="Nhập số nguyên không âm")
     decimals = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                               showErrorMessage=True, error="Nhập số (ví dụ 35,2)")
     ws.add_data_validation(counts)
     ws.add_data_validation(decimals)
+    labels = lay.row_labels(code)
     for fr in lay.indicator_rows(code):
-        ind = inds.loc[fr.indicator]
+        lab = labels[fr.key]
         ws.cell(fr.row, L.KEY_COL, fr.key)
-        ws.cell(fr.row, L.CODE_COL, fr.indicator)
-        if fr.part == "num" or ind.kind == "value":
-            ws.cell(fr.row, L.NAME_COL, ind.name_vi).alignment = _WRAP
-        part = L.PART_LABELS[fr.part] + (f": {ind['numerator_vi']}" if fr.part == "num" else
-                                         f": {ind['denominator_vi']}" if fr.part == "den" else "")
-        ws.cell(fr.row, L.PART_COL, part).alignment = _WRAP
-        ws.cell(fr.row, L.UNIT_COL, ind.unit_vi if fr.part == "value" else "số lượng")
+        ws.cell(fr.row, L.CODE_COL, lab["code"])
+        if lab["name"]:
+            ws.cell(fr.row, L.NAME_COL, lab["name"]).alignment = _WRAP
+        ws.cell(fr.row, L.PART_COL, lab["part"]).alignment = _WRAP
+        ws.cell(fr.row, L.UNIT_COL, lab["unit"])
         for year in lay.years:
             c = ws.cell(fr.row, lay.year_col(year), values.get((fr.indicator, fr.part, year)))
             c.protection, c.fill = _UNLOCKED, _INPUT_FILL
@@ -163,13 +159,12 @@ def write_form(code: str, path: Path | str, *, reference: Reference | None = Non
     # -- proposed targets of the next strategy
     ws = wb.create_sheet(lay.sheet_tgt)
     nxt = review.feasibility_strategy
-    ws.cell(1, L.CODE_COL, f"ĐỀ XUẤT CHỈ TIÊU GIAI ĐOẠN {nxt} - {label}").font = Font(bold=True, size=13)
-    ws.cell(2, L.CODE_COL, f"Mục tiêu quốc gia theo {review.texts['vi']['targets_basis']}. "
-                           "Ghi chỉ tiêu đề xuất của đơn vị.")
+    ws.cell(1, L.CODE_COL, L.TGT_TITLE.format(strategy=nxt, label=label)).font = Font(bold=True, size=13)
+    ws.cell(2, L.CODE_COL, L.TGT_NOTE.format(basis=review.texts["vi"]["targets_basis"]))
     years = lay.target_years
-    _header(ws, ["Khóa", "Mã", "Chỉ tiêu", "Đơn vị tính", *[f"Mục tiêu quốc gia {y}" for y in years],
-                 *[f"Đề xuất {y}" for y in years], "Ghi chú"], [6, 6, 60, 14, *[14] * len(years), *[12] * len(years), 30])
-    tg = ref.next_targets.set_index(["id", "year"])
+    _header(ws, [*L.TGT_HEADERS.values(), *[L.NATIONAL_HEADER.format(year=y) for y in years],
+                 *[L.PROPOSAL_HEADER.format(year=y) for y in years], L.TGT_NOTE_HEADER], [6, 6, 60, 14, *[14] * len(years), *[12] * len(years), 30])
+    national = lay.national_texts
     dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                         showErrorMessage=True, error="Nhập số (ví dụ 35,2)")
     ws.add_data_validation(dv)
@@ -179,9 +174,8 @@ def write_form(code: str, path: Path | str, *, reference: Reference | None = Non
         ws.cell(i, L.NAME_COL, ind.name_vi).alignment = _WRAP
         ws.cell(i, 4, ind.unit_vi)
         for year in years:
-            if (ind.id, year) in tg.index:
-                t = tg.loc[(ind.id, year)]
-                ws.cell(i, lay.national_col(year), fmt_target(t.op, t.value, t.value_high, ind.unit, "vi"))
+            if (ind.id, year) in national:
+                ws.cell(i, lay.national_col(year), national[(ind.id, year)])
             c = ws.cell(i, lay.proposed_col(year), targets.get((ind.id, year)))
             c.protection, c.fill = _UNLOCKED, _INPUT_FILL
         ws.cell(i, lay.target_note_col).protection = _UNLOCKED
@@ -191,9 +185,9 @@ def write_form(code: str, path: Path | str, *, reference: Reference | None = Non
 
     # -- assessment
     ws = wb.create_sheet(lay.sheet_txt)
-    ws.cell(1, L.CODE_COL, f"ĐÁNH GIÁ KẾT QUẢ THỰC HIỆN CHIẾN LƯỢC {review.strategy} - {label}").font = Font(bold=True, size=13)
-    ws.cell(2, L.CODE_COL, "Ghi nội dung vào cột C; có thể xuống dòng trong ô (Alt+Enter).")
-    _header(ws, ["Khóa", "Nội dung", "Đánh giá của đơn vị"], [6, 28, 110])
+    ws.cell(1, L.CODE_COL, L.TXT_TITLE.format(strategy=review.strategy, label=label)).font = Font(bold=True, size=13)
+    ws.cell(2, L.CODE_COL, L.TXT_NOTE)
+    _header(ws, list(L.TXT_HEADERS.values()), [6, 28, 110])
     for i, (key, text) in zip(lay.section_rows, L.SECTIONS, strict=True):
         ws.cell(i, L.KEY_COL, key)
         ws.cell(i, 2, text).font = _BOLD

@@ -81,6 +81,7 @@ class Units:
     prefixes: dict          # folded type word -> type_vi ("tx" -> "Thị xã")
     name: str = ""
     formed: object = None   # the date the areas took their present shape (a reorganised tree), if given
+    bodies: tuple = ()      # folded words naming the authority before the type word ("ubnd")
 
     @cached_property
     def _by_code(self) -> pd.DataFrame:
@@ -89,6 +90,11 @@ class Units:
     @cached_property
     def _folded(self) -> pd.Series:
         return self.table.name_vi.map(fold)
+
+    @cached_property
+    def _body_re(self) -> re.Pattern:
+        words = sorted(map(re.escape, self.bodies), key=len, reverse=True)
+        return re.compile(r"^(" + "|".join(words) + r")\s+") if words else re.compile(r"(?!x)x")
 
     @cached_property
     def _prefix_re(self) -> re.Pattern:
@@ -174,7 +180,8 @@ class Units:
         """The code of the unit that ``text`` names; raises :class:`UnitError` when none or several match.
 
         Accepts codes ("439"), slugs ("huong-son"), names in NFC or NFD, any case, with or without
-        diacritics and with or without a type word before the name (the tree's ``prefixes``:
+        diacritics and with or without a type word before the name (the tree's ``prefixes``, after
+        any word naming its authority, the tree's ``bodies``: "UBND huyện Hương Sơn";
         Huyện, H., Thị xã, TX, Thành phố, TP, Tỉnh ...). A name two units share ("Kỳ Anh": a
         district and a town) is ambiguous without its type.
         """
@@ -189,6 +196,7 @@ class Units:
         if not key:
             raise UnitError("unit_empty", str(text))
         type_vi = None
+        key = self._body_re.sub("", key, count=1)    # "UBND huyện Hương Sơn": the district's authority
         m = self._prefix_re.match(key)
         if m:
             type_vi, key = self.prefixes[m.group(1)], key[m.end():]
@@ -284,8 +292,9 @@ def _load(path_str: str) -> Units:
               "two departments")
     labels = {k: str(areas[k]) for k in ("label_vi", "label_en", "short_vi", "short_en")}
     national = next((r["code"] for r in rows if r["level"] == "national"), None)
+    bodies = tuple(fold(b) for b in doc.get("bodies") or ())
     return Units(df, prov["code"], national, level, labels, prefixes_of(doc), str(doc.get("name") or path.stem),
-                 areas.get("formed"))
+                 areas.get("formed"), bodies)
 
 
 def prefixes_of(doc: dict) -> dict[str, str]:

@@ -99,6 +99,12 @@ def _parser(lang: str = "vi") -> argparse.ArgumentParser:
     s.add_argument("--raw", type=Path, default=None, help=H("raw"))
     s.add_argument("--processed", type=Path, default=None, help=H("processed_out"))
     s.add_argument("--strict", action="store_true", help=H("strict"))
+    s.add_argument("--allow-empty", action="store_true", help=H("allow_empty"))
+
+    s = add("feedback")
+    s.add_argument("--out", type=Path, required=True, help=H("out_folder"))
+    s.add_argument("--processed", type=Path, default=None, help=H("processed"))
+    s.add_argument("--unit", action="append", help=H("feedback_unit"))
 
     s = add("progress")
     s.add_argument("--level", default="all", help=H("level"))
@@ -218,11 +224,14 @@ def _forms(args) -> int:
 
 
 def _ingest(args) -> int:
-    from ..ingest import IngestError, ingest
+    from ..ingest import EmptyIngestError, IngestError, ingest
 
     try:
         result = ingest(args.raw, args.processed, reference=_ref(args), strict=args.strict,
-                        progress=sys.stderr.isatty(), lang=args.lang)
+                        progress=sys.stderr.isatty(), lang=args.lang, allow_empty=args.allow_empty)
+    except EmptyIngestError as exc:
+        print(f"gender-metrics ingest: {exc}", file=sys.stderr)
+        return 1
     except IngestError as exc:
         print(exc)
         return 1
@@ -334,12 +343,30 @@ def _feasibility(args) -> int:
     return _write_table(feasibility_export(f, ds.ref, args.lang, ds.sample), args.out, args.lang)
 
 
+def _feedback(args) -> int:
+    from ..outputs.feedback import write_feedback
+    from ..store import load_manifest, load_table
+
+    ds = _data(args)    # refuses a folder of another review, in the user's language
+    names = ("ingest_report", "blanks", "proposed_targets", "submissions")
+    tables = {n: load_table(n, args.processed, args.lang) for n in names}
+    units = [ds.ref.units.resolve(u) for u in args.unit] if args.unit else None
+    written = write_feedback(args.out, tables, load_manifest(args.processed, args.lang), ds.ref, args.lang, units)
+    print(t("fb_written", args.lang, n=len(written), out=args.out, k=sum(1 for _, n in written if n)))
+    return 0
+
+
 def _run(args) -> int:
     from ..outputs.pdf import NoBrowser
     from ..present.report import index_name
+    from ..store import load_table
     from .batch import plan, run
 
     L = args.lang
+    if load_table("submissions", args.processed, L).empty:   # an empty data set: no report would say anything
+        print(f"gender-metrics run: {t('run_no_submissions', L, processed=args.processed or 'data/processed')}",
+              file=sys.stderr)
+        return 1
     jobs = plan(args.unit, args.kind, lang=L, processed_dir=args.processed, out_dir=args.out, review=_review(args),
                 context_processed=args.context_processed)
     try:
@@ -367,7 +394,8 @@ def _run(args) -> int:
 
 
 _COMMANDS = {"sample": _sample, "forms": _forms, "ingest": _ingest, "progress": _progress,
-             "feasibility": _feasibility, "packet": _packet, "document": _document, "brief": _brief, "run": _run}
+             "feasibility": _feasibility, "packet": _packet, "document": _document, "brief": _brief, "run": _run,
+             "feedback": _feedback}
 
 if __name__ == "__main__":
     sys.exit(main())

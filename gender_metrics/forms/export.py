@@ -37,7 +37,7 @@ def people_frame(report: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFram
     statuses = {s: t(f"rep_status_{s}", lang) for s in df.status.unique()}
     flags = {f: t(f"flag_{f}", lang) if f else "" for f in df.flag.unique()}
     out = pd.DataFrame({
-        t("rep_col_file", lang): _safe(df.file), t("rep_col_unit", lang): df.unit.map(labels).fillna(""),
+        t("rep_col_file", lang): _safe(df.file), t("rep_col_unit", lang): df.unit.map(labels).astype(object).fillna(""),
         t("rep_col_sheet", lang): _safe(df.sheet), t("rep_col_cell", lang): df.cell,
         t("rep_col_value", lang): _safe(df.value), t("rep_col_status", lang): df.status.map(statuses),
         t("rep_col_flag", lang): df.flag.map(flags), t("rep_col_reason", lang): _safe(df.reason),

@@ -11,6 +11,9 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,lab]'
+	@# bytecode for the package's own modules (an editable install leaves them uncompiled, and with
+	@# PYTHONDONTWRITEBYTECODE set every report kernel would compile them again)
+	@$(BIN)/python -m compileall -q gender_metrics
 	@touch $(STAMP)
 
 ## reports: ingest the bundled sample forms and render every report into reports/

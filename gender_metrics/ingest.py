@@ -451,7 +451,7 @@ def ingest(raw_dir: Path | str | None = None, processed_dir: Path | str | None =
         raise FileNotFoundError(t("in_no_raw_dir", lang, raw=raw))
     with store.locked(processed, t("busy", lang, out=processed)):
         try:
-            store.check_review(store.load_manifest(processed, lang), ref.review.name, processed, lang)
+            store.check_review(store.load_manifest(processed, lang, any_format=True), ref.review.name, processed, lang)
         except FileNotFoundError:
             pass  # a new folder
 

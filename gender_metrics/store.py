@@ -330,13 +330,21 @@ def _missing(d, lang: str) -> FileNotFoundError:
     return FileNotFoundError(t("in_table_missing", lang, path=d, dir=d))
 
 
-def load_manifest(processed_dir: Path | str | None = None, lang: str = "vi") -> dict:
-    """What the ingest of the current version wrote: review, hashes, time, sample units, versions."""
+def load_manifest(processed_dir: Path | str | None = None, lang: str = "vi", *, any_format: bool = False) -> dict:
+    """What the ingest of the current version wrote: review, hashes, time, sample units, versions.
+    A version written by an earlier layout of the tables is refused, saying to ingest again (``any_format``:
+    read it anyway, as a new ingest does to check which review the folder holds)."""
     try:
         v = resolve(processed_dir)
     except FileNotFoundError as exc:
         raise _missing(exc.args[0], lang) from None
-    return json.loads((v / MANIFEST).read_text(encoding="utf-8"))
+    manifest = json.loads((v / MANIFEST).read_text(encoding="utf-8"))
+    if manifest.get("format") != FORMAT and not any_format:   # written by an earlier version of the package: its tables differ
+        from .i18n import t
+
+        raise StoreError(t("store_old_format", lang, dir=v.parent if v.name.startswith("v") else v,
+                           found=manifest.get("format"), expected=FORMAT))
+    return manifest
 
 
 def load_table(name: str, processed_dir: Path | str | None = None, lang: str = "vi") -> pd.DataFrame:
@@ -348,6 +356,7 @@ def load_table(name: str, processed_dir: Path | str | None = None, lang: str = "
         v = resolve(processed_dir)
     except FileNotFoundError as exc:
         raise _missing(exc.args[0], lang) from None
+    load_manifest(v, lang)   # a version of an earlier layout is refused, saying what to do
     path = v / (f"{name}.csv" if name in CSV_TABLES else f"{name}.parquet")
     if not path.exists():
         raise _missing(path, lang)

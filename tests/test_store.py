@@ -116,3 +116,22 @@ def test_the_lock_covers_ingest_and_packet(raw_dir, processed, tmp_path):
         assert r.returncode == 1 and "đang ghi vào" in r.stderr
     assert not (out / "CURRENT").exists()
     shutil.rmtree(out)
+
+
+def test_a_folder_written_by_an_earlier_layout_says_to_ingest_again(processed, tmp_path, raw_dir):
+    import json
+    import shutil
+
+    from gender_metrics import store
+    from gender_metrics.ingest import ingest
+
+    old = tmp_path / "old"
+    shutil.copytree(processed, old)
+    version = store.resolve(old)
+    manifest = json.loads((version / store.MANIFEST).read_text(encoding="utf-8"))
+    manifest["format"] = store.FORMAT - 1
+    (version / store.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(store.StoreError, match="phiên bản cũ .* hãy chạy lại `gender-metrics ingest --processed"):
+        gm.load_observations(old)
+    ingest(raw_dir, old)                      # a new ingest into it works, and reads as usual afterwards
+    assert not gm.load_observations(old).empty

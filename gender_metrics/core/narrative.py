@@ -261,6 +261,13 @@ def computed_causes(prog: pd.DataFrame, ref: Reference, lang: str = "vi") -> lis
     return out
 
 
+def _similar(a: str, b: str) -> bool:
+    """difflib's ratio ≥ ``LESSON_SIMILARITY``, its cheap upper bounds tried first (most pairs differ)."""
+    m = difflib.SequenceMatcher(None, a, b)
+    return (m.real_quick_ratio() >= LESSON_SIMILARITY and m.quick_ratio() >= LESSON_SIMILARITY
+            and m.ratio() >= LESSON_SIMILARITY)
+
+
 def gather(items: pd.DataFrame, ref: Reference, lang: str = "vi") -> list[Quote]:
     """Gather texts (columns unit, text, and source when known): near-duplicates merged (difflib ratio
     ≥ 0.8 on text without case, diacritics or punctuation, and the same figures in both), each with the units that gave it and the
@@ -279,8 +286,7 @@ def gather(items: pd.DataFrame, ref: Reference, lang: str = "vi") -> list[Quote]
             if names.get(g[2][0], "\0") in g[0]:
                 continue
             # near-duplicates, and the same figures: "12 văn bản" and "9 văn bản" are two facts, not one
-            if (difflib.SequenceMatcher(None, key, g[0]).ratio() >= LESSON_SIMILARITY
-                    and _NUMBER.findall(key) == _NUMBER.findall(g[0])):
+            if _NUMBER.findall(key) == _NUMBER.findall(g[0]) and _similar(key, g[0]):
                 if r.unit not in g[2]:
                     g[2].append(r.unit)
                     g[3].append(src)

@@ -26,8 +26,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from openpyxl.utils import get_column_letter
-
 from ..i18n import t
 
 XLSX, XLS, ODS = "xlsx", "xls", "ods"
@@ -63,6 +61,8 @@ class Book:
 
 
 def ref_of(row: int, col: int) -> str:
+    from openpyxl.utils import get_column_letter  # here: a report kernel imports this module, not openpyxl
+
     return f"{get_column_letter(col)}{row}"
 
 

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import pandas as pd
 
 from ..core.narrative import Narrative, narrative_of, result_sentence
 from ..core.progress import plain
-from ..core.targets import ProvinceTargets, province_targets
+from ..core.targets import ProvinceTargets
 from ..i18n import fmt_number, fmt_target, fmt_value, t
 from ..reference import LEADERSHIP, Reference
 from . import views
@@ -338,14 +337,9 @@ def submissions_table(ds: Dataset, lang: str, number: str) -> AnnexTable:
 
 
 # --------------------------------------------------------------------------- the proposed targets
-@lru_cache(maxsize=4)
-def _targets(ds: Dataset) -> ProvinceTargets:
-    return province_targets(ds.observations, ds.feasibility, ds.proposed, ds.ref)
-
-
 def targets_of(ds: Dataset) -> ProvinceTargets:
-    """The province's proposed targets of a data set (computed once per data set)."""
-    return _targets(ds)
+    """The province's proposed targets of a data set (computed with its derived tables, once)."""
+    return ds.targets
 
 
 def _next_unit(ref: Reference, ind: str) -> str:

@@ -18,7 +18,9 @@ import pandas as pd
 from .. import store
 from ..reference import Reference, load_reference
 
-DERIVED = ("progress", "feasibility", "bands", "league", "quality", "province")
+DERIVED = ("progress", "feasibility", "bands", "league", "quality", "province", "targets_recommended",
+           "targets_levels", "targets_proposals", "targets_contradictions")
+TARGET_TABLES = ("recommended", "levels", "proposals", "contradictions")   # core.targets.ProvinceTargets
 
 
 def code_fingerprint() -> str:
@@ -96,6 +98,7 @@ class Dataset:
         from ..core.league import league_table
         from ..core.progress import plain, progress, province_values
         from ..core.quality import quality_flags
+        from ..core.targets import province_targets
 
         ref, obs, prop = self.ref, self.observations, self.proposed
         prog = plain(progress(obs, ref))
@@ -104,9 +107,11 @@ class Dataset:
             frames.append(feasibility(obs, ref, prop[["unit", "indicator", "year", "value"]]).assign(target_kind="proposed"))
         feas = pd.concat(frames, ignore_index=True)
         feas = feas.sort_values(["unit", "indicator", "year", "target_kind"], kind="stable").reset_index(drop=True)
+        tg = province_targets(obs, feas, prop, ref)
         return {"progress": prog, "feasibility": feas, "bands": self._bands(), "league": league_table(prog, obs, ref),
                 "quality": quality_flags(obs[obs.unit != ref.units.national], ref),
-                "province": province_values(obs, ref)}
+                "province": province_values(obs, ref),
+                **{f"targets_{n}": getattr(tg, n) for n in TARGET_TABLES}}
 
     def _bands(self) -> pd.DataFrame:
         """The projection of every unit's trend for each year up to the horizon (feasibility charts)."""
@@ -153,6 +158,17 @@ class Dataset:
     league = _derived("league")
     quality = _derived("quality")
     province_observations = _derived("province")
+
+    @cached_property
+    def targets(self):
+        """The province's proposed targets for the next strategy (:class:`~..core.targets.ProvinceTargets`)."""
+        from ..core.targets import ProvinceTargets
+
+        frames = {n: self.derived[f"targets_{n}"] for n in TARGET_TABLES}
+        for df in frames.values():   # lists of units come back from parquet as arrays
+            if "units" in df:
+                df["units"] = df["units"].map(tuple)
+        return ProvinceTargets(**frames)
 
     # ------------------------------------------------------------------ report inputs
     def input_hash(self, unit: str) -> str:

@@ -163,12 +163,23 @@ class Units:
 
     def label(self, code: str, lang: str = "vi") -> str:
         """Full display name: "Huyện Hương Sơn", "Sở Y tế", "Tỉnh Hà Tĩnh" (or the English form)."""
-        u = self._by_code.loc[str(code)]
-        if u.level == "sector":
-            return u.name_vi if lang == "vi" else u.name_en.split(" (")[0]
-        if lang == "vi":
-            return u.name_vi if u.level == "national" else f"{u.type_vi} {u.name_vi}"
-        return u.name_en if u.level == "national" else f"{u.name_en} {u.type_en}"
+        try:
+            return self._labels[lang][str(code)]
+        except KeyError:
+            raise KeyError(code) from None
+
+    @cached_property
+    def _labels(self) -> dict[str, dict[str, str]]:
+        """Every unit's display name per language, made once (reports ask for them hundreds of times)."""
+        out: dict[str, dict[str, str]] = {"vi": {}, "en": {}}
+        for u in self.table.itertuples():
+            if u.level == "sector":
+                out["vi"][u.code], out["en"][u.code] = u.name_vi, u.name_en.split(" (")[0]
+            elif u.level == "national":
+                out["vi"][u.code], out["en"][u.code] = u.name_vi, u.name_en
+            else:
+                out["vi"][u.code], out["en"][u.code] = f"{u.type_vi} {u.name_vi}", f"{u.name_en} {u.type_en}"
+        return out
 
     def area_label(self, lang: str = "vi", short: bool = False) -> str:
         return self.labels[f"{'short' if short else 'label'}_{lang}"]

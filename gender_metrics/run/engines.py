@@ -27,12 +27,9 @@ class LocalProcesses:
 
     def start(self, n_tasks: int) -> None:
         """Start the workers (and their kernels) now: they warm up while the caller prepares the data.
-        The HTML exporter is made here, before the workers fork: each inherits it ready."""
+        Each worker makes its HTML exporter while its kernel boots (off the caller's path)."""
         import multiprocessing as mp
 
-        from ..outputs.html import exporter
-
-        exporter()
         ctx = mp.get_context()
         self.pids = ctx.SimpleQueue()
         workers = max(1, min(self.n_jobs, n_tasks))
@@ -143,4 +140,11 @@ def init_worker(log_dir: str, runtime_dir: str, notebook_dir: str, review: str, 
     atexit.register(Worker.drop)
     pids.put(os.getpid())
     Worker.runtime_dir = runtime_dir
-    Worker.warm(notebook_dir, review)
+    Worker.warm(notebook_dir, review, meanwhile=_make_exporter)
+
+
+def _make_exporter() -> None:
+    """nbconvert's exporter and its templates, loaded while the worker's kernel boots."""
+    from ..outputs.html import exporter
+
+    exporter()

@@ -261,3 +261,22 @@ def test_printed_report_fits_a4_with_the_whole_results_table(browser, reports, w
     assert page.evaluate("() => [...document.querySelectorAll('.modebar-container')]"
                          ".every(m => getComputedStyle(m).display === 'none')")
     watched.assert_clean()
+
+
+def test_run_pdf_prints_with_the_local_chromium_and_says_what_to_install_without_one(reports, processed, monkeypatch):
+    import subprocess
+    import sys
+
+    from gender_metrics.outputs.pdf import NoBrowser, print_all
+
+    out, _ = reports
+    [(page, pdf, error)] = print_all([out / f"{DISTRICT}.html"], jobs=1)
+    assert error == "" and pdf == out / f"{DISTRICT}.pdf"
+    sizes = [s for _, s in _pdf_pages(pdf)]
+    assert sizes and all(sorted(s) == pytest.approx([595.3, 841.9], abs=1.5) for s in sizes)   # A4
+    monkeypatch.setenv("GENDER_METRICS_CHROMIUM", "/nonexistent/chromium")
+    with pytest.raises(NoBrowser, match="không tìm thấy trình duyệt Chromium"):
+        print_all([out / f"{DISTRICT}.html"])
+    r = subprocess.run([sys.executable, "-m", "gender_metrics", "run", "--unit", "439", "--pdf", "--processed",
+                        str(processed), "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 1 and "apt-get install chromium" in r.stderr and "Traceback" not in r.stderr

@@ -69,7 +69,7 @@ from scipy import special as _sp
 
 from ..reference import Reference
 from . import stats
-from .progress import SMALL_NUMBERS, _province, prepare, qualify
+from .progress import SMALL_NUMBERS, _among, _province, prepare, qualify
 from .rules import DOWN as _DOWN
 from .rules import UP as _UP
 from .rules import meets
@@ -345,7 +345,7 @@ def _history(observations: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     """Headline observations of the judged strategy for every unit, the province from its areas."""
     prepared = prepare(observations, ref)
     df = prepared[prepared.unit != ref.province].assign(complete=True)
-    tree = prepared[prepared.unit.isin(set(ref.units.table.code))]
+    tree = prepared[_among(prepared.unit, ref.units.table.code)]
     if len(tree):
         prov = _province(tree, ref)
         df = pd.concat([df, prov[df.columns]], ignore_index=True)

@@ -77,11 +77,17 @@ def province_values(obs: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     return _province(prepare(obs, ref), ref)
 
 
+def _among(col: pd.Series, values) -> np.ndarray:
+    """``col.isin(values)`` through its distinct values (long key columns hold few of them)."""
+    codes, uniq = pd.factorize(col)
+    return np.append(pd.Index(uniq).isin(values), False)[codes]
+
+
 def _province(df: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     ind, units = ref.judged, ref.units
-    df = df[df.unit.isin(units.codes(units.area_level, "sector", "province"))]
-    dist = df[df.unit.isin(units.areas)]
-    dist = dist[dist.indicator.map(ind.aggregation).eq("ratio_of_sums")]
+    df = df[_among(df.unit, units.codes(units.area_level, "sector", "province"))]
+    dist = df[_among(df.unit, units.areas)]
+    dist = dist[_among(dist.indicator, ind.index[ind.aggregation == "ratio_of_sums"])]
     dist = dist[dist.value.notna() | dist.numerator.notna()]
     g = dist.assign(has_parts=dist.numerator.notna() & dist.denominator.notna()).groupby(
         ["indicator", "breakdown", "year"])

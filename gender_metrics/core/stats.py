@@ -91,7 +91,9 @@ def _as_labels(x, shape) -> np.ndarray:
     else:
         arr = np.asarray(x, dtype=object)
         s = pd.Series(arr.ravel())
-    out = s.where(s.notna(), "").astype(str).str.strip().str.lower().to_numpy(dtype=object)
+    codes, uniq = pd.factorize(s)   # the labels are few: clean each distinct one once
+    clean = pd.Series(uniq, dtype=object).astype(str).str.strip().str.lower().to_numpy(dtype=object)
+    out = np.append(clean, np.array([""], dtype=object))[codes]   # a missing label (code -1) is empty
     if isinstance(x, str) or x is None or np.ndim(x) == 0:
         return np.broadcast_to(out.reshape(()), shape).copy()
     return np.broadcast_to(out.reshape(np.shape(x)), shape).copy()

@@ -494,11 +494,7 @@ def _read_indicators(out: FormRead, sheet: str, cells: list[Cell]) -> None:
     years = set(lay.years)
     header_row = _header_row(cells, lambda c: parse_year(c.value, years) is not None)
     if header_row is None:
-        for c in cells:
-            if isinstance(c.value, str) and not _looks_numeric(c):
-                out.mark(c, IGNORED, out.t("in_label"))
-            else:
-                out.mark(c, REJECTED, out.rt("in_no_year_header"))
+        _without_header(out, cells, "in_no_year_header")
         return
     # what each column is, from its header
     role: dict[int, tuple] = {}
@@ -837,11 +833,7 @@ def _read_targets(out: FormRead, sheet: str, cells: list[Cell]) -> None:
 
     header_row = _header_row(cells, lambda c: (header_role(c.value) or ("",))[0] in ("proposal", "national"))
     if header_row is None:
-        for c in cells:
-            if isinstance(c.value, str) and not _looks_numeric(c):
-                out.mark(c, IGNORED, out.t("in_label"))
-            else:
-                out.mark(c, REJECTED, out.rt("in_no_proposal_header"))
+        _without_header(out, cells, "in_no_proposal_header")
         return
     role = {c.col: header_role(c.value) for c in cells if c.row == header_row and header_role(c.value)}
     key_col = _column_by_content(cells, header_row, lambda c: _text_of(c.value) in nxt
@@ -991,6 +983,15 @@ def _read_texts(out: FormRead, sheet: str, cells: list[Cell]) -> None:
                           f"{sheet}!{c.ref}"))
         out.mark(c, ACCEPTED, "" if c.col == L.TEXT_COL or label_col is None or c.col == label_col + 1
                  else out.t("in_text_elsewhere"))
+
+
+def _without_header(out: FormRead, cells: list, reason: str) -> None:
+    """A table sheet whose header row cannot be found: its words are labels, its numbers cannot be placed."""
+    for c in cells:
+        if isinstance(c.value, str) and not _looks_numeric(c):
+            out.mark(c, IGNORED, out.t("in_label"))
+        else:
+            out.mark(c, REJECTED, out.rt(reason))
 
 
 def _read_help(out: FormRead, sheet: str, cells: list[Cell]) -> None:

@@ -56,6 +56,13 @@ def warm(review: str | None = None) -> None:
         _env().get_template(name)
 
 
+def provenance_text(data_hash: str, manifest: dict, lang: str) -> str:
+    """"Mã dữ liệu … (nhập lúc …) · gender_metrics … · lập lúc …": what a page was made from, and when."""
+    return t("provenance", lang, data_hash=data_hash[:12],
+             ingested=manifest.get("ingested_at", "?").replace("T", " ")[:16], version=package_version(),
+             made=dt.datetime.now().strftime("%d/%m/%Y %H:%M"))
+
+
 def report_stem(kind: str, slug: str, lang: str) -> str:
     """The file name (without .html) of a unit's report: "district-huong-son", "province-ha-tinh.en"."""
     return f"{kind}-{slug}" + ("" if lang == "vi" else f".{lang}")
@@ -163,10 +170,7 @@ class UnitReport:
     def header(self) -> Block:
         """Title, unit, the sample-data or real-data banner, submission status and provenance."""
         L = self.lang
-        made = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
-        provenance = t("provenance", L, data_hash=self.data.input_hash(self.unit)[:12],
-                       ingested=self.data.manifest.get("ingested_at", "?").replace("T", " ")[:16],
-                       version=package_version(), made=made)
+        provenance = provenance_text(self.data.input_hash(self.unit), self.data.manifest, L)
         cls, text = self._submission()
         links = [(index_name(L), t("nav_index", L))]
         if not self.is_province:

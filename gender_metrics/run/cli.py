@@ -256,52 +256,57 @@ def _progress(args) -> int:
 def _packet(args) -> int:
     from ..core.narrative import narrative_of
     from ..outputs.packet import write_packet
-    from ..store import locked
 
-    if args.out.suffix.lower() != ".xlsx":
-        raise ValueError(t("cli_out_suffix", args.lang, expected=".xlsx", name=repr(args.out.name)))
+    _expect_suffix(args, ".xlsx")
     ds = _data(args)
     assessment = narrative_of(ds.ref.province, ds.progress, ds.narratives, ds.ref, args.lang)
-    with locked(args.out.resolve().parent, t("busy", args.lang, out=args.out.resolve().parent)):
+    with _writing(args):
         path = write_packet(args.out, ds.progress, ds.ref, lang=args.lang, sample=ds.sample, assessment=assessment,
                             dataset=ds)
     print(t("cli_packet_written", args.lang, path=path))
     return 0
 
 
+def _expect_suffix(args, suffix: str) -> None:
+    """``--out`` must name a file of the kind the command writes."""
+    if args.out.suffix.lower() != suffix:
+        raise ValueError(t("cli_out_suffix", args.lang, expected=suffix, name=repr(args.out.name)))
+
+
+def _writing(args):
+    """The lock of ``--out``'s folder: one command writes into it at a time."""
+    from ..store import locked
+
+    folder = args.out.resolve().parent
+    return locked(folder, t("busy", args.lang, out=folder))
+
+
 def _document(args) -> int:
     from ..outputs.document import write_document
     from ..present.annex import draft_document
-    from ..store import locked
 
-    if args.out.suffix.lower() != ".docx":
-        raise ValueError(t("cli_out_suffix", args.lang, expected=".docx", name=repr(args.out.name)))
+    _expect_suffix(args, ".docx")
     ds = _data(args)
     unit = ds.ref.units.resolve(args.unit) if args.unit else ds.ref.province
     draft = draft_document(ds, unit, args.lang)
-    with locked(args.out.resolve().parent, t("busy", args.lang, out=args.out.resolve().parent)):
+    with _writing(args):
         path = write_document(args.out, draft)
     print(t("cli_document_written", args.lang, path=path))
     return 0
 
 
 def _brief(args) -> int:
-    import datetime as dt
     import subprocess
 
     from ..outputs.brief import ChromiumMissing, write_brief
     from ..present.annex import leader_summary
-    from ..present.report import package_version
-    from ..store import locked
+    from ..present.report import provenance_text
 
-    if args.out.suffix.lower() != ".html":
-        raise ValueError(t("cli_out_suffix", args.lang, expected=".html", name=repr(args.out.name)))
+    _expect_suffix(args, ".html")
     ds = _data(args)
-    provenance = t("provenance", args.lang, data_hash=ds.manifest["data_hash"][:12],
-                   ingested=ds.manifest.get("ingested_at", "?").replace("T", " ")[:16], version=package_version(),
-                   made=dt.datetime.now().strftime("%d/%m/%Y %H:%M"))
+    provenance = provenance_text(ds.manifest["data_hash"], ds.manifest, args.lang)
     try:
-        with locked(args.out.resolve().parent, t("busy", args.lang, out=args.out.resolve().parent)):
+        with _writing(args):
             paths = write_brief(args.out, leader_summary(ds, args.lang), lang=args.lang, pdf=not args.no_pdf,
                                 provenance=provenance)
     except ChromiumMissing:

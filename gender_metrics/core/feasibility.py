@@ -184,7 +184,8 @@ def assess_series(series: pd.DataFrame, rows: pd.DataFrame, breaks: pd.Series | 
                   ) -> pd.DataFrame:
     """Fit, project and judge prepared series (the vectorised core of :func:`feasibility`).
 
-    ``series``: one row per point with ``key`` (hashable series id), ``year``, ``value``,
+    ``series``: a DataFrame (or a dict of equal-length arrays), one row per point with ``key``
+    (hashable series id), ``year``, ``value``,
     ``share`` (bool: logit scale, else ln), optional ``weight`` (NaN/absent: OLS for that series;
     weights are normalised to mean 1 within each fitted series) and optional ``raw`` (the value as
     observed, shown as last_value and compared with the target, when ``value`` was corrected).
@@ -198,27 +199,34 @@ def assess_series(series: pd.DataFrame, rows: pd.DataFrame, breaks: pd.Series | 
     value): last_low, last_high, last_events and mean_events (per fitted year). No verdict here
     (see :func:`feasibility`).
     """
-    s = series.copy()
-    if "weight" not in s:
-        s["weight"] = np.nan
-    if "raw" not in s:
-        s["raw"] = s["value"]
-    for c in ("low", "high", "events"):
-        if c not in s:
-            s[c] = np.nan
-    s = s[np.isfinite(s["value"].to_numpy(dtype=float))]
-    s = s.sort_values(["key", "year"], kind="stable")
-    codes, uniq = pd.factorize(s["key"], sort=False)
+    n = len(series["key"])
+
+    def col(name, like=None):
+        if name in series:
+            return np.asarray(series[name], dtype=float)
+        return np.full(n, np.nan) if like is None else col(like)
+
+    value, year = col("value"), col("year")
+    ok = np.isfinite(value)
+    keys = np.asarray(series["key"])[ok]
+    if keys.dtype.kind in "iu" and len(keys) and keys.min() >= 0 and keys.max() < 4 * len(keys):
+        present = np.bincount(keys) > 0             # dense whole-number keys: no hashing
+        uniq, codes = np.flatnonzero(present), (np.cumsum(present) - 1)[keys]
+    else:
+        codes, uniq = pd.factorize(keys, sort=True)
     G = len(uniq)
-    share_s = s["share"].to_numpy(dtype=bool)
-    year = s["year"].to_numpy(dtype=float)
-    val = s["value"].to_numpy(dtype=float)
+    order = np.lexsort((year[ok], codes))        # each series in a run, its years in order
+    at = np.flatnonzero(ok)[order]
+    codes = codes[order]
+    share_s = np.asarray(series["share"], dtype=bool)[at]
+    year = year[at]
+    val = value[at]
     y = _forward(val, share_s)
     ok_y = np.isfinite(y)
-    codes, year, val, y, share_s = codes[ok_y], year[ok_y], val[ok_y], y[ok_y], share_s[ok_y]
-    wt = s["weight"].to_numpy(dtype=float)[ok_y]
-    raw = s["raw"].to_numpy(dtype=float)[ok_y]
-    p_low, p_high, p_events = (s[c].to_numpy(dtype=float)[ok_y] for c in ("low", "high", "events"))
+    codes, year, val, y, share_s, at = codes[ok_y], year[ok_y], val[ok_y], y[ok_y], share_s[ok_y], at[ok_y]
+    wt = col("weight")[at]
+    raw = col("raw", like="value")[at]
+    p_low, p_high, p_events = (col(c)[at] for c in ("low", "high", "events"))
     clipped_pt = share_s & ((val < SHARE_LOW) | (val > SHARE_HIGH))
 
     # break years per point: fit on years >= break
@@ -344,12 +352,12 @@ def assess_series(series: pd.DataFrame, rows: pd.DataFrame, breaks: pd.Series | 
 def _history(observations: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     """Headline observations of the judged strategy for every unit, the province from its areas."""
     prepared = prepare(observations, ref)
-    df = prepared[prepared.unit != ref.province].assign(complete=True)
-    tree = prepared[_among(prepared.unit, ref.units.table.code)]
-    if len(tree):
-        prov = _province(tree, ref)
-        df = pd.concat([df, prov[df.columns]], ignore_index=True)
-    return df[(df.breakdown == "") & df.value.notna()]
+    prov = _province(prepared, ref)   # empty without areas, departments or a province row of the tree
+    headline = lambda d: (d.breakdown == "").to_numpy(bool) & d.value.notna().to_numpy(bool)  # noqa: E731
+    df = prepared[headline(prepared) & (prepared.unit != ref.province).to_numpy(bool)].assign(complete=True)
+    if len(prov):
+        df = pd.concat([df, prov[headline(prov)][df.columns]], ignore_index=True)
+    return df
 
 
 def _lookup(keys: pd.Series, mapping: pd.Series, fill) -> np.ndarray:
@@ -361,12 +369,19 @@ def _lookup(keys: pd.Series, mapping: pd.Series, fill) -> np.ndarray:
     return out[codes]
 
 
-def _join(*parts: pd.Series, sep: str = "; ") -> pd.Series:
-    """Join fragments ('' = absent) with ``sep``, column-wise (no per-row Python)."""
-    out = parts[0]
-    for p in parts[1:]:
-        out = out.where(~((out != "") & (p != "")), out + sep) + p
-    return out
+def _series_key(units: pd.Series, indicators: pd.Series, series: np.ndarray, u_uni: pd.Index,
+                ids: pd.Index) -> np.ndarray:
+    """The position in ``series`` (sorted codes: unit position in ``u_uni`` × len(ids) + indicator
+    position in ``ids``) of each row's series; -1 where the unit has no series of that indicator."""
+    uc, uu = pd.factorize(units)
+    ic, iu = pd.factorize(indicators)
+    u = np.append(u_uni.get_indexer(pd.Index(uu, dtype=object)), -1)[uc]
+    i = np.append(ids.get_indexer(pd.Index(iu, dtype=object)), -1)[ic]
+    code = np.where((u >= 0) & (i >= 0), u.astype(np.int64) * len(ids) + i, -1)
+    if not len(series):
+        return np.full(len(code), -1, dtype=np.int64)
+    pos = np.searchsorted(series, code).clip(0, len(series) - 1)
+    return np.where((code >= 0) & (series[pos] == code), pos, -1).astype(np.int64)
 
 
 def _weaker(op: np.ndarray, target: np.ndarray, other) -> np.ndarray:
@@ -376,55 +391,57 @@ def _weaker(op: np.ndarray, target: np.ndarray, other) -> np.ndarray:
         return np.where(np.isin(op, _UP), target < other, np.where(np.isin(op, _DOWN), target > other, False))
 
 
-def _notes(u: pd.DataFrame, ref: Reference) -> pd.Series:
-    """The note of each distinct combination of note inputs (see the end of :func:`feasibility`)."""
+def _notes(u: pd.DataFrame, ref: Reference) -> list[str]:
+    """The note of each distinct combination of note inputs (see the end of :func:`feasibility`): a few
+    hundred rows, so plain Python."""
     hist, first, last = ref.review.strategy, ref.review.fit_first, ref.review.fit_last
-    def frag(mask, text) -> pd.Series:
-        text = text if isinstance(text, pd.Series) else pd.Series(text, index=u.index)
-        return text.where(pd.Series(np.asarray(mask, dtype=bool), index=u.index), "").astype(str)
-
-    return _join(
-        frag(u.no_history, f"no {hist} predecessor: a baseline must be collected"),
-        frag(u.no_obs, f"no {hist} observations of predecessor " + u.pred),
-        frag(u.insufficient, "only " + u.n_points.astype(str) + " point(s) in the fit; at least 3 are needed"),
-        frag(u.already, "already met in " + u.yr.astype(str) + "; the target may lack ambition"),
-        frag(u.brk, "fit on " + u.by.astype(str) + "-" + u.yr.astype(str) + " only (break in " + u.by.astype(str) + ")"),
-        frag(u.chow, "Chow test not computed (needs 2 points on each side of the break and 5 in all)"),
-        frag(u.weighted, "weighted least squares (weights = denominator)"),
-        frag(u.clipped, "share values clipped to [0.5, 99.5]% before the logit"),
-        frag(u.tclip, "target taken as " + u.tval.astype(str) + "% on the logit scale"),
-        frag(u.n_fixed > 0, u.n_fixed.astype(str) + " zero value(s) set to 0.5 events over the denominator "
-             "(continuity correction) before the log"),
-        frag(u.n_dropped > 0, u.n_dropped.astype(str) + " non-positive value(s) left out of the log fit"),
-        frag(u.n_late > 0, u.n_late.astype(str) + f" observation(s) after {last} not used"),
-        frag(u.n_early > 0, u.n_early.astype(str) + f" observation(s) before {first} shown, not fitted"),
-        frag(u.n_partial > 0, u.n_partial.astype(str) + " year(s) with a sum of only some areas not used"),
-        frag(u.away, f"the {hist} trend moves away from the target"),
-        frag(u.small, "too uncertain to project: fewer than 20 events a year on average"),
-        frag(u.wide, "too uncertain to project: the 95% prediction interval is wider than half the scale"),
-        frag(u.unsure_met, "the last value meets the target, but not beyond chance"),
-        frag(u.floored, "the projection is bounded at the natural level"),
-        frag(u.term, "a term-based indicator: elections, not a yearly trend, move it; no projection"),
-    )
+    notes = []
+    for r in u.itertuples(index=False):
+        said = [
+            r.no_history and f"no {hist} predecessor: a baseline must be collected",
+            r.no_obs and f"no {hist} observations of predecessor {r.pred}",
+            r.insufficient and f"only {r.n_points} point(s) in the fit; at least 3 are needed",
+            r.already and f"already met in {r.yr}; the target may lack ambition",
+            r.brk and f"fit on {r.by}-{r.yr} only (break in {r.by})",
+            r.chow and "Chow test not computed (needs 2 points on each side of the break and 5 in all)",
+            r.weighted and "weighted least squares (weights = denominator)",
+            r.clipped and "share values clipped to [0.5, 99.5]% before the logit",
+            r.tclip and f"target taken as {float(r.tval)}% on the logit scale",
+            r.n_fixed > 0 and f"{r.n_fixed} zero value(s) set to 0.5 events over the denominator "
+                              "(continuity correction) before the log",
+            r.n_dropped > 0 and f"{r.n_dropped} non-positive value(s) left out of the log fit",
+            r.n_late > 0 and f"{r.n_late} observation(s) after {last} not used",
+            r.n_early > 0 and f"{r.n_early} observation(s) before {first} shown, not fitted",
+            r.n_partial > 0 and f"{r.n_partial} year(s) with a sum of only some areas not used",
+            r.away and f"the {hist} trend moves away from the target",
+            r.small and "too uncertain to project: fewer than 20 events a year on average",
+            r.wide and "too uncertain to project: the 95% prediction interval is wider than half the scale",
+            r.unsure_met and "the last value meets the target, but not beyond chance",
+            r.floored and "the projection is bounded at the natural level",
+            r.term and "a term-based indicator: elections, not a yearly trend, move it; no projection",
+        ]
+        notes.append("; ".join(x for x in said if x))
+    return notes
 
 
 CAVEATS = ("no_history", "no_obs", "insufficient", "already", "brk", "chow", "clipped", "tclip", "n_fixed",
            "n_dropped", "n_late", "n_early", "n_partial", "away", "small", "wide", "unsure_met", "floored", "term")
+_COUNTED = ("n_fixed", "n_dropped", "n_late", "n_early", "n_partial")
 
 
-def _caveats(u: pd.DataFrame) -> pd.Series:
+def _caveats(u: pd.DataFrame) -> list[str]:
     """The caveats of each distinct combination as codes ("brk:2016;n_late:1;away"): the words are
     made when presenting, in the report's language."""
-    def code(name):
-        col = u[name]
-        if name in ("n_fixed", "n_dropped", "n_late", "n_early", "n_partial"):
-            return pd.Series(np.where(col > 0, name + ":" + col.astype(str), ""), index=u.index)
+    def code(r, name):
+        x = getattr(r, name)
+        if name in _COUNTED:
+            return f"{name}:{x}" if x > 0 else ""
         if name == "brk":
-            return pd.Series(np.where(col, "brk:" + u.by.astype(str), ""), index=u.index)
+            return f"brk:{r.by}" if x else ""
         if name == "insufficient":
-            return pd.Series(np.where(col, "insufficient:" + u.n_points.astype(str), ""), index=u.index)
-        return pd.Series(np.where(col, name, ""), index=u.index)
-    return _join(*map(code, CAVEATS), sep=";")
+            return f"insufficient:{r.n_points}" if x else ""
+        return name if x else ""
+    return [";".join(c for c in (code(r, n) for n in CAVEATS) if c) for r in u.itertuples(index=False)]
 
 
 def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFrame | None = None, *,
@@ -462,81 +479,97 @@ def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFram
     tg = ref.next_targets[ref.next_targets.year.isin(ref.review.feasibility_years)]
 
     # ---- series: the history of each next-strategy indicator (its predecessor's observations, or its
-    # own in a mid-term review), per unit
-    hist = _history(observations, ref).rename(columns={"indicator": "predecessor"})
-    links = ind.history.dropna().rename("predecessor").rename_axis("indicator").reset_index()
-    s = hist.merge(links, on="predecessor", how="inner")
+    # own in a mid-term review), per unit. Units and indicators are integer codes from here on: the
+    # columns are long (every commune of a country) and hold few distinct values.
+    hist = _history(observations, ref)
+    ids = pd.Index(ind.index.astype(str), dtype=object)
+    n_ids = len(ids)
+    p_code, p_uni = pd.factorize(hist.indicator)
+    p_uni = pd.Index(p_uni, dtype=object)
+    links = ind.history.dropna()
+    link_pred, link_next = p_uni.get_indexer(links.to_numpy()), ids.get_indexer(links.index.astype(str))
+    pick = [(np.flatnonzero(p_code == j), n) for j, n in zip(link_pred, link_next, strict=True) if j >= 0]
+    at = np.concatenate([x for x, _ in pick] + [np.zeros(0, dtype=np.int64)])
+    nxt = np.concatenate([np.full(len(x), n) for x, n in pick] + [np.zeros(0, dtype=np.int64)])
+    order = np.argsort(at, kind="stable")   # the observations' order, a row per indicator it is the history of
+    at, nxt = at[order], nxt[order]
+    pc = p_code[at]
+    u_code, u_uni = pd.factorize(hist.unit)
+    u_uni = pd.Index(u_uni, dtype=object)
+    unit = u_code[at]
+    year = hist.year.to_numpy()[at]
+    num = hist.numerator.to_numpy(float)[at]
+    den = hist.denominator.to_numpy(float)[at]
+    raw = hist.value.to_numpy(float)[at]
     # the review's own trend window: earlier years are shown, never fitted; later ones are not used;
     # a province sum that lacks some of its areas is no point of the province's trend
-    late = s.year > ref.review.fit_last
-    early = s.year < ref.review.fit_first
-    partial = ~s.complete.astype(bool)
-    s["share"] = _lookup(s.indicator, ind.kind.eq("share"), False).astype(bool)
-    factor = pd.Series(_lookup(s.predecessor, ind_hist.factor.astype(float), np.nan).astype(float),
-                       index=s.index)
-    nonpos = ~s.share & (s.value <= 0)
-    fix = nonpos & (s.numerator == 0) & (s.denominator > 0) & factor.notna()
-    s["raw"] = s.value
-    s["value"] = s.value.where(~fix, factor * CONTINUITY / s.denominator)
-    dropped = nonpos & ~fix
-    s["weight"] = np.where(weighted & s.numerator.notna() & (s.denominator > 0), s.denominator,
-                           np.nan)
+    late = year > ref.review.fit_last
+    early = year < ref.review.fit_first
+    partial = ~hist.complete.to_numpy(bool)[at]
+    share = ind.kind.eq("share").to_numpy(bool)[nxt]
+    factor = ind_hist.factor.astype(float).reindex(p_uni).to_numpy(float)[pc]
     # each value's 95% interval and events, to say how sure "already met" is and whether a series
-    # is one of small numbers
-    method = _lookup(s.predecessor, ind_hist.interval, "none").astype(object)
-    num, den = s.numerator.to_numpy(float), s.denominator.to_numpy(float)
-    s["low"], s["high"] = stats.value_interval(np.where(np.isfinite(num) & np.isfinite(den), method, "none"),
-                                               num, den, factor.to_numpy(float))
-    s["events"] = np.where(np.isin(method, ["poisson", "wilson", "srb"]),
-                           np.where(method == "srb", np.fmin(num, den), num), np.nan)
-    s["method"] = method
-    s["late"], s["zero_fixed"], s["dropped"] = late, fix, dropped
-    key_cols = ["unit", "indicator"]
-    s["key"] = s.groupby(key_cols, sort=False).ngroup()
-    used = s[~late & ~dropped & ~early & ~partial]
-    g = used.key.to_numpy()
-    n_series = int(s.key.max()) + 1 if len(s) else 0
-    per = s.drop_duplicates("key")[["key", *key_cols]].sort_values("key").reset_index(drop=True)
-    per["n_late"] = np.bincount(s.key, late, minlength=n_series).astype(int)
-    per["n_fixed"] = np.bincount(s.key, fix, minlength=n_series).astype(int)
-    per["n_dropped"] = np.bincount(s.key, dropped, minlength=n_series).astype(int)
-    per["n_early"] = np.bincount(s.key, early, minlength=n_series).astype(int)
-    per["n_partial"] = np.bincount(s.key, partial, minlength=n_series).astype(int)
-    per["method"] = s.drop_duplicates("key").sort_values("key").method.to_numpy()
+    # is one of small numbers; the interval method is the predecessor's
+    p_method = ind_hist.interval.reindex(p_uni).fillna("none").astype(str).to_numpy(dtype=object)
+    with np.errstate(invalid="ignore"):
+        nonpos = ~share & (raw <= 0)
+        fix = nonpos & (num == 0) & (den > 0) & np.isfinite(factor)
+        value = np.where(fix, factor * CONTINUITY / np.where(den > 0, den, np.nan), raw)
+    dropped = nonpos & ~fix
+    weight = np.where(weighted & np.isfinite(num) & (den > 0), den, np.nan)
+    m_code, m_uni = pd.factorize(np.append(p_method, "none"))
+    row_m = np.where(np.isfinite(num) & np.isfinite(den), m_code[pc], m_code[-1])
+    low, high = stats.value_interval(pd.Categorical.from_codes(row_m, categories=m_uni), num, den, factor)
+    counted = np.isin(p_method, ["poisson", "wilson", "srb"])[pc]
+    events = np.where(counted, np.where(p_method[pc] == "srb", np.fmin(num, den), num), np.nan)
+
+    # one series per unit × next-strategy indicator, numbered in the order of (unit code, indicator)
+    series, key = np.unique(unit.astype(np.int64) * n_ids + nxt, return_inverse=True)
+    n_series = len(series)
+    usable = ~late & ~dropped & ~early & ~partial
+    g = key[usable]
+    per = pd.DataFrame({"key": np.arange(n_series), "unit": u_uni.to_numpy()[series // n_ids],
+                        "indicator": ids.to_numpy()[series % n_ids]})
+    per["n_late"] = np.bincount(key, late, minlength=n_series).astype(int)
+    per["n_fixed"] = np.bincount(key, fix, minlength=n_series).astype(int)
+    per["n_dropped"] = np.bincount(key, dropped, minlength=n_series).astype(int)
+    per["n_early"] = np.bincount(key, early, minlength=n_series).astype(int)
+    per["n_partial"] = np.bincount(key, partial, minlength=n_series).astype(int)
+    first = np.zeros(n_series, dtype=np.int64)
+    first[key[::-1]] = np.arange(len(key))[::-1]   # the first point of each series
+    per["method"] = p_method[pc[first]] if len(key) else np.zeros(0, dtype=object)
     n_used = np.bincount(g, minlength=n_series)
-    n_w = np.bincount(g, used.weight.notna().to_numpy(), minlength=n_series)
+    n_w = np.bincount(g, np.isfinite(weight[usable]), minlength=n_series)
     per["weighted"] = (n_used > 0) & (n_w == n_used)
 
     # ---- judgement rows
     if targets is None:
-        rows = _national_rows(per, ind, tg, ref)
+        rows = _national_rows(series, u_uni, ids, tg, ref)
     else:
         rows = _proposed_rows(targets, ind, tg, ref)
     rows["predecessor"] = _lookup(rows.indicator, ind.history, None)
     rows["has_pred"] = rows.predecessor.notna().to_numpy()
     rows["share"] = _lookup(rows.indicator, ind.kind.eq("share"), False).astype(bool)
 
-    rows = rows.merge(per[["key", *key_cols]], on=key_cols, how="left")
-    rows["key"] = rows.key.fillna(-1).astype(np.int64)
+    rows["key"] = _series_key(rows.unit, rows.indicator, series, u_uni, ids)
 
     # ---- breaks, on the series key
     brk = None
     if breaks is not None and len(breaks):
         b = breaks.assign(unit=breaks.unit.astype(str), indicator=breaks.indicator.astype(str))
-        b = b.merge(per[["key", *key_cols]], on=key_cols, how="inner")
+        b = b.assign(key=_series_key(b.unit, b.indicator, series, u_uni, ids))
+        b = b[b.key >= 0]
         brk = pd.Series(b.year.astype(float).to_numpy(), index=b.key.to_numpy())
 
-    ser = pd.DataFrame({"key": g, "year": used.year.to_numpy(), "value": used.value.to_numpy(),
-                        "raw": used.raw.to_numpy(), "share": used.share.to_numpy(),
-                        "weight": used.weight.to_numpy(), "low": used.low.to_numpy(),
-                        "high": used.high.to_numpy(), "events": used.events.to_numpy()})
+    ser = {"key": g, "year": year[usable], "value": value[usable], "raw": raw[usable], "share": share[usable],
+           "weight": weight[usable], "low": low[usable], "high": high[usable], "events": events[usable]}
     rr = pd.DataFrame({"key": rows.key.to_numpy(), "T": rows.year.to_numpy(),
                        "op": rows.target_op.to_numpy(), "target": rows.target.to_numpy(),
                        "share": rows.share.to_numpy()})
     res = assess_series(ser, rr, brk)
     res.index = rows.index
     out = pd.concat([rows, res.drop(columns=["key", "T", "op", "target", "share"])], axis=1)
-    out = out.merge(per.drop(columns=key_cols), on="key", how="left")
+    out = out.merge(per.drop(columns=["unit", "indicator"]), on="key", how="left")
 
     # ---- verdicts (docs/methods.md §5)
     p = out.p_met.to_numpy(dtype=float)
@@ -568,7 +601,8 @@ def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFram
     for c in ("projected", "pi_low", "pi_high", "p_met", "k", "reachable"):
         out[c] = out[c].where(~none)
     # a bounded scale: a sex ratio at birth is never projected below the natural level (catalogue ``floor``)
-    floor = out.indicator.map(ind.floor).astype(float).to_numpy() if "floor" in ind else np.full(len(out), np.nan)
+    floor = (_lookup(out.indicator, ind.floor, np.nan).astype(float) if "floor" in ind
+             else np.full(len(out), np.nan))
     floored = np.isfinite(floor) & (out.pi_low.to_numpy(float) < floor)
     for c in ("projected", "pi_low", "pi_high", "reachable"):
         out[c] = np.where(np.isfinite(floor), np.fmax(out[c].to_numpy(float), floor), out[c].to_numpy(float))
@@ -617,9 +651,11 @@ def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFram
         "term": has_pred & term,
     })
     codes = nf.groupby(list(nf.columns), sort=False).ngroup().to_numpy()  # numbered in order of first appearance
-    uniq = nf.drop_duplicates().reset_index(drop=True)
-    out["note"] = _notes(uniq, ref).to_numpy(dtype=object)[codes]
-    out["caveats"] = _caveats(uniq).to_numpy(dtype=object)[codes]
+    first = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]   # the first row of each combination
+    uniq = nf.iloc[first].reset_index(drop=True)
+    out["note"] = np.array(_notes(uniq, ref), dtype=object)[codes]
+    out["caveats"] = np.array(_caveats(uniq), dtype=object)[codes]
 
     out["last_year"] = out.last_year.astype("Int64")
     out["break_year"] = out.break_year.astype("Int64")
@@ -630,29 +666,42 @@ def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFram
     return out[FEASIBILITY_COLUMNS].reset_index(drop=True)
 
 
-def _national_rows(per: pd.DataFrame, ind: pd.DataFrame, tg: pd.DataFrame, ref: Reference) -> pd.DataFrame:
-    """Units with history × the indicators expected of them × national targets."""
+def _national_rows(series: np.ndarray, u_uni: pd.Index, ids: pd.Index, tg: pd.DataFrame,
+                   ref: Reference) -> pd.DataFrame:
+    """Units with history × the indicators expected of them × national targets.
+
+    ``series``: the sorted codes (unit position in ``u_uni`` × len(ids) + indicator position in ``ids``)
+    of the series there are."""
     cols = ["unit", "indicator", "year", "target_op", "target", "national_target"]
-    if per.empty:
+    if not len(series):
         return pd.DataFrame(columns=cols).astype({"year": int, "target": float,
                                                   "national_target": float})
-    units = ref.units.table.set_index("code")
-    area = ref.units.area_level
-    hist_units = pd.DataFrame({"unit": per.unit.unique()})
-    grid = hist_units.merge(pd.DataFrame({"indicator": ind.index.astype(str)}), how="cross")
-    level = grid.unit.map(units.level).fillna(area)  # as in progress: unknown units are areas
-    has = pd.MultiIndex.from_frame(grid[["unit", "indicator"]]).isin(
-        pd.MultiIndex.from_frame(per[["unit", "indicator"]]))
-    dl = grid.indicator.map(ind.district_level).fillna(False).astype(bool)
-    own = pd.MultiIndex.from_frame(grid[["unit", "indicator"]]).isin(
-        pd.MultiIndex.from_frame(ref.next_answers[["unit", "indicator"]]))
-    keep = (has | (level == "province") | ((level == area) & dl)
+    ind, n_ids, area = ref.next, len(ids), ref.units.area_level
+    hu = np.sort(pd.unique(series // n_ids))            # the units that have a series
+    grid = (hu[:, None] * n_ids + np.arange(n_ids)).ravel()
+    level = ref.units.table.set_index("code").level.reindex(u_uni[hu]).fillna(area).to_numpy()  # unknown: areas
+    level = np.repeat(level, n_ids)
+    dl = np.tile(ind.district_level.reindex(ids).fillna(False).to_numpy(bool), len(hu))
+    ans = ref.next_answers
+    au, ai = u_uni.get_indexer(ans.unit.astype(str)), ids.get_indexer(ans.indicator.astype(str))
+    own = np.isin(grid, (au * n_ids + ai)[(au >= 0) & (ai >= 0)])
+    keep = (np.isin(grid, series) | (level == "province") | ((level == area) & dl)
             | ((level == "sector") & own))
-    grid = grid[keep.to_numpy()]
-    t = tg.rename(columns={"id": "indicator", "op": "target_op", "value": "target"})
-    rows = grid.merge(t[["indicator", "year", "target_op", "target"]], on="indicator")
+    grid = grid[keep]
+    # each kept unit × indicator, once per national target of the indicator
+    t = tg.assign(i=ids.get_indexer(tg.id.astype(str)))
+    t = t[t.i >= 0].sort_values(["i", "year"], kind="stable")
+    counts = np.bincount(t.i, minlength=n_ids)
+    start = np.cumsum(counts) - counts
+    g_i = grid % n_ids
+    r = np.repeat(np.arange(len(grid)), counts[g_i])
+    ti = start[g_i][r] + (np.arange(len(r)) - np.repeat(np.cumsum(counts[g_i]) - counts[g_i], counts[g_i]))
+    rows = pd.DataFrame({
+        "unit": u_uni.to_numpy()[grid[r] // n_ids], "indicator": ids.to_numpy()[g_i[r]],
+        "year": t.year.to_numpy()[ti].astype(int), "target_op": t.op.to_numpy(dtype=object)[ti],
+        "target": t.value.to_numpy(float)[ti]})
     rows["national_target"] = rows.target
-    return rows[cols].reset_index(drop=True)
+    return rows[cols]
 
 
 def _proposed_rows(targets: pd.DataFrame, ind: pd.DataFrame, tg: pd.DataFrame, ref: Reference) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from ..reference import Reference
 from ..reference.catalogue import derive_values
 from . import stats
 from .rules import meets
-from .validate import validate_observations
+from .validate import row_key, validate_observations
 
 # official (department) vs district aggregate: flagged when they differ by more than this share
 AGGREGATE_TOLERANCE = 0.02
@@ -85,22 +85,42 @@ def _among(col: pd.Series, values) -> np.ndarray:
 
 def _province(df: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     ind, units = ref.judged, ref.units
-    df = df[_among(df.unit, units.codes(units.area_level, "sector", "province"))]
-    dist = df[_among(df.unit, units.areas)]
-    dist = dist[_among(dist.indicator, ind.index[ind.aggregation == "ratio_of_sums"])]
-    dist = dist[dist.value.notna() | dist.numerator.notna()]
-    g = dist.assign(has_parts=dist.numerator.notna() & dist.denominator.notna()).groupby(
-        ["indicator", "breakdown", "year"])
-    agg = g.agg(numerator=("numerator", "sum"), denominator=("denominator", "sum"),
-                n_units=("unit", "nunique"), all_parts=("has_parts", "all")).reset_index()
+    # the unit and indicator columns are long and hold few distinct codes: every test below is made
+    # once per distinct code and spread over the rows through the factorised codes
+    u_code, u_uni = pd.factorize(df.unit)
+    i_code, i_uni = pd.factorize(df.indicator)
+    u_uni, i_uni = pd.Index(u_uni, dtype=object), pd.Index(i_uni, dtype=object)
+    of_unit = lambda values: np.append(u_uni.isin(values), False)[u_code]  # noqa: E731
+    keep = of_unit(units.codes(units.area_level, "sector", "province"))
+    summed = keep & of_unit(units.areas) & np.append(
+        i_uni.isin(ind.index[ind.aggregation == "ratio_of_sums"]), False)[i_code]
+    # the department responsible for each indicator reports the official province figure
+    owner = np.append(u_uni.get_indexer(i_uni.map(units.owner)), -2)[i_code]
+    by_owner = keep & (u_code == owner) & (owner >= 0)
+    by_province = keep & (u_code == np.append(u_uni.get_indexer([units.province]), -2)[0])
+    # the sum of the areas per indicator × breakdown × year, on integer codes
+    sel = np.flatnonzero(summed & (df.value.notna() | df.numerator.notna()).to_numpy())
+    b_code, b_uni = pd.factorize(df.breakdown)
+    year = df.year.to_numpy()[sel]
+    groups, gi = np.unique(row_key([i_code[sel], b_code[sel], pd.factorize(year)[0]]), return_inverse=True)
+    n_g, n_u = len(groups), len(u_uni) + 1
+    first = np.zeros(n_g, dtype=np.int64)
+    first[gi[::-1]] = np.arange(len(gi))[::-1]
+    num, den = df.numerator.to_numpy(float)[sel], df.denominator.to_numpy(float)[sel]
+    agg = pd.DataFrame({
+        "indicator": np.asarray(i_uni, dtype=object)[i_code[sel][first]],
+        "breakdown": np.asarray(b_uni, dtype=object)[b_code[sel][first]], "year": year[first],
+        "numerator": np.bincount(gi, np.nan_to_num(num), minlength=n_g),
+        "denominator": np.bincount(gi, np.nan_to_num(den), minlength=n_g),
+        "n_units": np.bincount(pd.unique(gi * n_u + u_code[sel] + 1) // n_u, minlength=n_g),  # distinct units
+        "all_parts": np.bincount(gi, ~(np.isfinite(num) & np.isfinite(den)), minlength=n_g) == 0})
     factor = agg.indicator.map(ind.factor).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         agg["value"] = np.where(agg.all_parts & (agg.denominator > 0), factor * agg.numerator / agg.denominator, np.nan)
     agg.loc[~agg.all_parts, ["numerator", "denominator"]] = np.nan
     agg["source"] = "sum of " + agg.n_units.astype(str) + " districts"
-    # the department responsible for each indicator reports the official province figure
-    off = df[df.unit == df.indicator.map(units.owner)].assign(basis="department")
-    own = df[df.unit == units.province].assign(basis="own")
+    off = df[by_owner].assign(basis="department")
+    own = df[by_province].assign(basis="own")
     official = pd.concat([own, off]).drop_duplicates(["indicator", "breakdown", "year"])
     out = official.merge(agg[["indicator", "breakdown", "year", "numerator", "denominator", "value", "source",
                               "n_units"]], on=["indicator", "breakdown", "year"], how="outer", suffixes=("", "_d"))
@@ -135,7 +155,7 @@ def _expected_pairs(table: pd.DataFrame, area_level: str, data_units: pd.Index, 
     parts.append(all_units.get_indexer(sec.index)[icode >= 0] * n_ind + icode[icode >= 0])
     nat = all_units.get_indexer(table.index[table.level == "national"])
     parts.append(data_pairs[np.isin(data_pairs // n_ind, nat)])
-    return np.unique(np.concatenate(parts))
+    return np.sort(pd.unique(np.concatenate(parts)))   # (np.unique is slower on long arrays)
 
 
 def progress(observations: pd.DataFrame, ref: Reference) -> pd.DataFrame:
@@ -182,7 +202,7 @@ def progress(observations: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     df, pair, b_code = df[keep].reset_index(drop=True), pair[keep], b_code[keep]
     key = pair * n_bd + b_code
     have = np.sort(pd.unique(key))
-    missing_pairs = np.setdiff1d(expected, have // n_bd)
+    missing_pairs = expected[~np.isin(expected, have // n_bd)]   # (setdiff1d: the same, slower)
     series = np.sort(np.concatenate([have, missing_pairs * n_bd + blank]))
     sid = np.searchsorted(series, key)
     s_pair, s_bd = series // n_bd, series % n_bd
@@ -227,7 +247,11 @@ def progress(observations: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     take = np.where(found, row_pos, 0)
 
     def pick(name):
-        a = df[name].to_numpy()[take]
+        col = df[name]
+        if pd.api.types.is_string_dtype(col.dtype):   # few distinct texts: take their codes
+            codes, uniq = pd.factorize(col)
+            return np.append(np.asarray(uniq, dtype=object), None)[np.where(found, codes[take], -1)]
+        a = col.to_numpy()[take]
         return np.where(found, a, np.nan) if a.dtype.kind == "f" else np.where(found, a, None)
 
     value, num, den = pick("value"), pick("numerator"), pick("denominator")

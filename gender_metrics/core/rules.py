@@ -7,6 +7,7 @@ ceiling), ``<`` (below), ``between`` (a band, both ends included: 2.1, each sex 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 OPS = (">=", ">", "<=", "<", "between")
 UP = (">=", ">")
@@ -20,7 +21,22 @@ def meets(x, op, target, high=np.nan) -> np.ndarray:
     op = np.asarray(op, dtype=object)
     target = np.asarray(target, dtype=float)
     high = np.asarray(high, dtype=float)
+    codes, found = pd.factorize(op.ravel())   # long columns of a few operators: one comparison each
+    codes = codes.reshape(op.shape)
+    out = np.zeros(np.broadcast_shapes(x.shape, op.shape, target.shape, high.shape), dtype=bool)
     with np.errstate(invalid="ignore"):
-        return np.select(
-            [op == ">=", op == ">", op == "<=", op == "<", op == "between"],
-            [x >= target, x > target, x <= target, x < target, (x >= target) & (x <= high)], default=False)
+        for k, o in enumerate(found):
+            if o == ">=":
+                hit = x >= target
+            elif o == ">":
+                hit = x > target
+            elif o == "<=":
+                hit = x <= target
+            elif o == "<":
+                hit = x < target
+            elif o == "between":
+                hit = (x >= target) & (x <= high)
+            else:
+                continue
+            out = np.where(codes == k, hit, out)
+    return out

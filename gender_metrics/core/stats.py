@@ -84,19 +84,27 @@ def _as_float(x) -> np.ndarray:
     return arr.astype(float)
 
 
+def _label_codes(x, shape) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` as (codes broadcast to ``shape``, distinct labels cleaned: lower-case, stripped; missing = '')."""
+    if isinstance(x, str) or x is None:
+        arr = np.array([x], dtype=object)
+    elif isinstance(x, pd.Series | pd.Index | pd.api.extensions.ExtensionArray):
+        arr = x
+    else:
+        arr = np.asarray(x, dtype=object).ravel()
+    codes, uniq = pd.factorize(arr)   # the labels are few: clean each distinct one once
+    clean = pd.Series(np.asarray(uniq, dtype=object), dtype=object).astype(str).str.strip().str.lower()
+    labels = np.append(clean.to_numpy(dtype=object), np.array([""], dtype=object))   # code -1 (missing): ''
+    codes = np.where(codes < 0, len(labels) - 1, codes)
+    if isinstance(x, str) or x is None or np.ndim(x) == 0:
+        return np.broadcast_to(codes.reshape(()), shape), labels
+    return np.broadcast_to(codes.reshape(np.shape(x)), shape), labels
+
+
 def _as_labels(x, shape) -> np.ndarray:
     """Strings (lower-case, stripped) broadcast to ``shape``; missing values become ''."""
-    if isinstance(x, str) or x is None:
-        s = pd.Series([x])
-    else:
-        arr = np.asarray(x, dtype=object)
-        s = pd.Series(arr.ravel())
-    codes, uniq = pd.factorize(s)   # the labels are few: clean each distinct one once
-    clean = pd.Series(uniq, dtype=object).astype(str).str.strip().str.lower().to_numpy(dtype=object)
-    out = np.append(clean, np.array([""], dtype=object))[codes]   # a missing label (code -1) is empty
-    if isinstance(x, str) or x is None or np.ndim(x) == 0:
-        return np.broadcast_to(out.reshape(()), shape).copy()
-    return np.broadcast_to(out.reshape(np.shape(x)), shape).copy()
+    codes, labels = _label_codes(x, shape)
+    return labels[codes.ravel()].reshape(codes.shape)
 
 
 def _z(alpha) -> np.ndarray:
@@ -150,10 +158,16 @@ def poisson_interval(count, alpha=0.05) -> tuple[np.ndarray, np.ndarray]:
     valid = np.isfinite(k) & (k >= 0) & np.isfinite(a) & (a > 0) & (a < 1)
     ks = np.where(valid, k, 1.0)
     as_ = np.where(valid, a, 0.05)
+    inverse = None
+    if ks.size > 64 and np.all(as_ == as_.flat[0]):   # long columns of counts hold few distinct values
+        ks, inverse = np.unique(ks, return_inverse=True)
+        as_ = np.full(ks.shape, as_.flat[0])
     with np.errstate(divide="ignore", invalid="ignore"):
         # chi2.ppf(q, 2k) / 2 is the inverse of the regularised lower incomplete gamma function
         low = np.where(ks > 0, _sp.gammaincinv(np.maximum(ks, 1e-300), as_ / 2.0), 0.0)
         high = _sp.gammaincinv(ks + 1.0, 1.0 - as_ / 2.0)
+    if inverse is not None:
+        low, high = low[inverse].reshape(k.shape), high[inverse].reshape(k.shape)
     return np.where(valid, low, np.nan), np.where(valid, high, np.nan)
 
 
@@ -198,8 +212,8 @@ def value_interval(
     )
     shape = np.broadcast_shapes(num.shape, np.shape(method) if not isinstance(method, str) else ())
     num, den, fac = (np.broadcast_to(a, shape) for a in (num, den, fac))
-    meth = _as_labels(method, shape)
-    unknown = sorted(set(meth[(meth != "") & ~np.isin(meth, _INTERVAL_METHODS)].tolist()))
+    codes, labels = _label_codes(method, shape)   # masks on integer codes: long columns, few methods
+    unknown = sorted(set(labels[pd.unique(codes.ravel())].tolist()) - {"", *_INTERVAL_METHODS})
     if unknown:
         raise ValueError(
             f"unknown interval method(s) {unknown}; expected one of {_INTERVAL_METHODS}"
@@ -208,23 +222,28 @@ def value_interval(
     low = np.full(shape, np.nan)
     high = np.full(shape, np.nan)
 
-    m = meth == "wilson"
+    m = codes == _code(labels, "wilson")
     if m.any():
         lo, hi = wilson_interval(num[m], den[m], alpha)
         low[m], high[m] = fac[m] * lo, fac[m] * hi
 
-    m = meth == "poisson"
+    m = codes == _code(labels, "poisson")
     if m.any():
         lo, hi = poisson_interval(num[m], alpha)
         d = np.where(den[m] > 0, den[m], np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
             low[m], high[m] = fac[m] * lo / d, fac[m] * hi / d
 
-    m = meth == "srb"
+    m = codes == _code(labels, "srb")
     if m.any():
         low[m], high[m] = srb_interval(num[m], den[m], alpha)
 
     return low, high
+
+
+def _code(labels: np.ndarray, name: str) -> int:
+    hit = np.flatnonzero(labels == name)
+    return int(hit[0]) if len(hit) else -2
 
 
 def unstable(events, threshold=20) -> np.ndarray:

@@ -99,13 +99,15 @@ def validate_observations(obs: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     if "breakdown" not in df:
         df["breakdown"] = ""
     df["breakdown"] = df["breakdown"].fillna("").astype(str)
-    key = [strategy, df.unit, df.indicator, df.breakdown, year]
-    dup = pd.DataFrame(dict(zip(("s", "u", "i", "b", "y"), key, strict=True))).duplicated(keep=False)
+    # (an Index knows a sorted key has no duplicates without hashing it)
+    dup = pd.Index(row_key([strategy, df.unit, codes, df.breakdown, year])).duplicated(keep=False)
     problems.append((dup, "the same unit, indicator and year appear twice"))
 
-    broken = np.column_stack([np.asarray(mask, dtype=bool) for mask, _ in problems])
-    hit = broken.any(axis=1)
+    hit = np.zeros(len(df), dtype=bool)
+    for mask, _ in problems:
+        hit |= np.asarray(mask, dtype=bool)
     if hit.any():   # words only for the rows that break a rule (a national table has millions that do not)
+        broken = np.column_stack([np.asarray(mask, dtype=bool) for mask, _ in problems])
         whys = [why for _, why in problems]
         why = ["; ".join(w for w, b in zip(whys, row, strict=True) if b) for row in broken[hit]]
         rows = obs.loc[hit].assign(problem=why)
@@ -115,6 +117,25 @@ def validate_observations(obs: pd.DataFrame, ref: Reference) -> pd.DataFrame:
         raise DataError(f"{len(rows)} observation(s) break a validation rule (docs/methods.md §6): {shown}{more}", rows)
     df["year"] = year.astype(int)
     return df
+
+
+def row_key(columns) -> np.ndarray:
+    """One integer per row, equal where every column is equal (missing equals missing): duplicates and
+    groups are found on one integer column instead of several text ones. A numpy array is taken as
+    codes already (whole numbers from -1, -1 missing)."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for col in columns:
+        if isinstance(col, np.ndarray):
+            codes = col
+        elif pd.api.types.is_integer_dtype(col.dtype) and len(col) and col.min() >= 0:
+            codes = col.to_numpy(np.int64) - int(col.min())   # whole numbers (years) are codes already
+        else:
+            codes = pd.factorize(col)[0]
+        size = int(codes.max()) + 2 if len(codes) else 1
+        if len(key) and int(key.max()) >= np.iinfo(np.int64).max // size:
+            key = pd.factorize(key)[0].astype(np.int64)   # renumber densely before it could overflow
+        key = key * size + (codes + 1)
+    return key
 
 
 def _show(obs: pd.DataFrame, i) -> str:

@@ -694,6 +694,29 @@ def test_ingest_report_workbook_has_a_sheet_per_unit(returned):
     wb.close()
 
 
+def test_ingest_report_workbook_of_more_units_than_sheets_points_to_the_csv(returned, tmp_path, monkeypatch):
+    """A national run (thousands of units): the summary sheet, and a line saying where every cell is."""
+    from gender_metrics.forms import export
+
+    monkeypatch.setattr(export, "UNIT_SHEETS", 2)   # three units here (two districts and an unknown one)
+    folder = gm.store.resolve(returned)
+    report = gm.load_table("ingest_report", returned)
+    files = pd.DataFrame(load_workbook(folder / "ingest_report.xlsx", read_only=True)["Tổng hợp"].iter_rows(
+        min_row=3, values_only=True)).iloc[:, :5]
+    files.columns = ["file", "unit", "format", "kept", "why"]
+    files = files.assign(unit=files.file.map(report.drop_duplicates("file").set_index("file").unit).fillna(""),
+                         kept=files.kept.eq("có"), why=files.why.fillna(""))
+    path = tmp_path / "ingest_report.xlsx"
+    export.write_xlsx(path, report, gm.load_table("submissions", returned), files, gm.load_reference(), "vi")
+    wb = load_workbook(path, read_only=True)
+    assert wb.sheetnames == ["Tổng hợp"]
+    rows = [r for r in wb["Tổng hợp"].iter_rows(values_only=True) if r and r[0]]
+    assert rows[-1][0] == ("Có 3 đơn vị, quá nhiều để mỗi đơn vị một trang tính: từng ô của mọi biểu mẫu có "
+                           "trong tệp ingest_report.csv")
+    assert {r[0] for r in rows} >= {"huong-son.xlsx", "duc-tho.xlsx", "khong-ro.xlsx"}   # every file still listed
+    wb.close()
+
+
 def test_feedback_workbook_per_unit_lists_what_to_correct(returned, tmp_path):
     from gender_metrics.run.cli import main
 

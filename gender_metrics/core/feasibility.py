@@ -69,7 +69,7 @@ from scipy import special as _sp
 
 from ..reference import Reference
 from . import stats
-from .progress import SMALL_NUMBERS, _among, _province, prepare, qualify
+from .progress import SMALL_NUMBERS, _province, prepare, qualify
 from .rules import DOWN as _DOWN
 from .rules import UP as _UP
 from .rules import meets

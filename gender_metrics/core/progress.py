@@ -77,12 +77,6 @@ def province_values(obs: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     return _province(prepare(obs, ref), ref)
 
 
-def _among(col: pd.Series, values) -> np.ndarray:
-    """``col.isin(values)`` through its distinct values (long key columns hold few of them)."""
-    codes, uniq = pd.factorize(col)
-    return np.append(pd.Index(uniq).isin(values), False)[codes]
-
-
 def _province(df: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     ind, units = ref.judged, ref.units
     # the unit and indicator columns are long and hold few distinct codes: every test below is made

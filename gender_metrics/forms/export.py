@@ -15,11 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..i18n import t
+from ..i18n import fmt_number, t
 from ..reference import Reference
 from ..store import FORMULA_START
 
 COLUMNS = ("file", "unit", "sheet", "cell", "value", "status", "flag", "reason", "expected")
+# a sheet per unit up to this many units (a province has fewer); beyond, the summary sheet says where
+# every cell is (the CSV): a national run's thousands of sheets would help no one
+UNIT_SHEETS = 250
 
 
 def _order(report: pd.DataFrame) -> pd.Series:
@@ -88,7 +91,8 @@ def _printable(ws, widths: tuple[int, ...]) -> None:
 
 def write_xlsx(path: Path, report: pd.DataFrame, submissions: pd.DataFrame, files: pd.DataFrame,
                ref: Reference, lang: str) -> None:
-    """A summary sheet (one row per file: its unit, whether it is used, its counts) and one sheet per unit.
+    """A summary sheet (one row per file: its unit, whether it is used, its counts) and one sheet per unit
+    (up to :data:`UNIT_SHEETS` units; beyond, the summary says that every cell is in the CSV).
 
     ``files``: one row per file read (file, unit, format, kept, why)."""
     from openpyxl import Workbook
@@ -104,20 +108,26 @@ def write_xlsx(path: Path, report: pd.DataFrame, submissions: pd.DataFrame, file
     head = [t(k, lang) for k in ("rep_col_file", "rep_col_unit", "rep_col_format", "rep_col_kept", "rep_col_reason",
                                  "rep_col_accepted", "rep_col_rejected", "rep_col_flagged", "rep_col_ignored")]
     ws.append(head)
+    per_file = counts.to_dict("index")
     for f in files.itertuples():
-        c = counts.loc[f.file] if f.file in counts.index else None
+        c = per_file.get(f.file)
         ws.append([f.file, ref.label(f.unit, lang) if f.unit else "", f.format,
                    t("rep_kept_yes" if f.kept else "rep_kept_no", lang), f.why,
-                   *([int(c.accepted), int(c.rejected), int(c.flagged), int(c.ignored)] if c is not None else [0] * 4)])
+                   *([int(c["accepted"]), int(c["rejected"]), int(c["flagged"]), int(c["ignored"])] if c else [0] * 4)])
     kept = report[report.status.ne("ignored") & report.file.isin(set(files.file[files.kept]))]
+    in_files = set(files.unit)
+    order = [u for u in ref.units.reporting if u in in_files] + ([""] if "" in in_files else [])
+    if len(order) > UNIT_SHEETS:   # a national run: the summary, and the cells in the CSV beside it
+        ws.append([])
+        ws.append([t("rep_cells_in_csv", lang, n=fmt_number(len(order), 0, lang), csv=Path(path).with_suffix(".csv").name)])
+        wb.save(path)
+        return
     people = people_frame(kept, ref, lang)
     unit_col = people.columns[1]
-    order = [u for u in ref.units.reporting if u in set(files.unit)]
-    for unit in [*order, ""]:
-        rows = people[(kept.loc[people.index, "unit"] == unit).to_numpy()]
-        unit_files = files[files.unit == unit]
-        if unit_files.empty:
-            continue
+    rows_of = dict(tuple(people.groupby(kept.loc[people.index, "unit"].to_numpy(), sort=False)))
+    files_of = dict(tuple(files.groupby("unit", sort=False)))
+    for unit in order:
+        rows, unit_files = rows_of.get(unit, people.iloc[:0]), files_of[unit]
         title = ref.label(unit, lang) if unit else t("rep_sheet_unknown", lang)
         ws = wb.create_sheet(_sheet_title(title, used))
         _printable(ws, (24, 20, 7, 16, 9, 22, 56, 26))

@@ -178,12 +178,18 @@ def file_hash(path: Path | str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def frame_hash(*frames: pd.DataFrame) -> str:
-    """A content hash of data frames (values as text, row order included)."""
+def row_hashes(df: pd.DataFrame) -> np.ndarray:
+    """One hash per row of ``df`` (its values as text)."""
+    return pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy()
+
+
+def frame_hash(*frames: pd.DataFrame, rows: list[np.ndarray] | None = None) -> str:
+    """A content hash of data frames (values as text, row order included); ``rows``: their
+    :func:`row_hashes`, when the caller has them already."""
     h = hashlib.sha256()
-    for df in frames:
+    for i, df in enumerate(frames):
         h.update(",".join(map(str, df.columns)).encode())
-        h.update(pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy().tobytes())
+        h.update((row_hashes(df) if rows is None else rows[i]).tobytes())
     return h.hexdigest()
 
 
@@ -269,17 +275,18 @@ def software_versions() -> dict[str, str]:
     return out
 
 
-def unit_hashes(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
-    """Per unit, a hash of its rows in every reported table: a report of one unit depends on these."""
+def unit_hashes(tables: dict[str, pd.DataFrame], rows: dict[str, np.ndarray] | None = None) -> dict[str, str]:
+    """Per unit, a hash of its rows in every reported table: a report of one unit depends on these.
+    ``rows``: the tables' :func:`row_hashes` by name, when the caller has them already."""
     per: dict[str, hashlib._Hash] = {}
     for name in REPORTED:
         df = tables[name]
         if df.empty:
             continue
-        rows = pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy()
+        rows_of = row_hashes(df) if rows is None else rows[name]
         for unit, idx in df.groupby("unit", sort=True).indices.items():
             h = per.setdefault(str(unit), hashlib.sha256())
-            h.update(name.encode() + rows[idx].tobytes())
+            h.update(name.encode() + rows_of[idx].tobytes())
     return {u: h.hexdigest() for u, h in sorted(per.items())}
 
 
@@ -311,9 +318,10 @@ def save(processed_dir: Path | str, tables: dict[str, pd.DataFrame], manifest: d
         for name, write in (exports or {}).items():
             write(tmp / name, tables)
             files[name] = file_hash(tmp / name)
+        rows = {n: row_hashes(tables[n]) for n in REPORTED}   # hashed once, for both hashes below
         manifest = {"format": FORMAT, **manifest, "version": version,
-                    "data_hash": frame_hash(*(tables[n] for n in REPORTED)),
-                    "unit_hashes": unit_hashes(tables), "files": files,
+                    "data_hash": frame_hash(*(tables[n] for n in REPORTED), rows=[rows[n] for n in REPORTED]),
+                    "unit_hashes": unit_hashes(tables, rows), "files": files,
                     "software": software_versions(),
                     "ingested_at": dt.datetime.now().isoformat(timespec="seconds")}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False, default=str),

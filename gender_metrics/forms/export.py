@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..i18n import fmt_number, t
@@ -35,12 +36,13 @@ def _order(report: pd.DataFrame) -> pd.Series:
 def people_frame(report: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
     """The report with its rows in the order of action and its words in ``lang`` (text that a
     spreadsheet would run as a formula is written as text)."""
-    df = report.assign(_o=_order(report)).sort_values("_o", kind="stable").drop(columns="_o")
-    labels = {u: ref.label(u, lang) for u in df.unit.unique() if u}
+    df = report.iloc[np.argsort(_order(report).to_numpy(), kind="stable")]
+    codes, units = pd.factorize(df.unit)
+    unit_labels = np.array([ref.label(u, lang) if u else "" for u in units] + [""], dtype=object)[codes]
     statuses = {s: t(f"rep_status_{s}", lang) for s in df.status.unique()}
     flags = {f: t(f"flag_{f}", lang) if f else "" for f in df.flag.unique()}
     out = pd.DataFrame({
-        t("rep_col_file", lang): _safe(df.file), t("rep_col_unit", lang): df.unit.map(labels).astype(object).fillna(""),
+        t("rep_col_file", lang): _safe(df.file), t("rep_col_unit", lang): unit_labels,
         t("rep_col_sheet", lang): _safe(df.sheet), t("rep_col_cell", lang): df.cell,
         t("rep_col_value", lang): _safe(df.value), t("rep_col_status", lang): df.status.map(statuses),
         t("rep_col_flag", lang): df.flag.map(flags), t("rep_col_reason", lang): _safe(df.reason),
@@ -50,9 +52,12 @@ def people_frame(report: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFram
 
 
 def _safe(s: pd.Series) -> pd.Series:
-    """:func:`gender_metrics.store.safe_text` over a whole column."""
+    """:func:`gender_metrics.store.safe_text` over a whole column (only the few cells that need it changed)."""
     s = s.astype(str)
-    return s.where(~s.str.startswith(FORMULA_START), "'" + s)
+    risky = s.str.startswith(FORMULA_START).to_numpy(bool)
+    if not risky.any():
+        return s
+    return s.where(~risky, "'" + s)
 
 
 def write_csv(path: Path, report: pd.DataFrame, ref: Reference, lang: str) -> None:

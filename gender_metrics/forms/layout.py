@@ -148,6 +148,13 @@ class Layout:
             self._rows[key] = self._indicators_for(code, strategy)
         return self._rows[key].copy()
 
+    def indicator_ids(self, code: str) -> tuple[str, ...]:
+        """The ids of :meth:`indicators_for` (the judged strategy), without copying the table."""
+        key = ("ids", self._row_set(str(code)))
+        if key not in self._rows:
+            self._rows[key] = tuple(self.indicators_for(code).id)
+        return self._rows[key]
+
     def _row_set(self, code: str) -> str:
         """Units whose forms list the same indicators share one cached row table: every area (a national
         tree has thousands), the province; a department has its own."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from functools import lru_cache
 
 from ..i18n import t
 
@@ -76,6 +77,7 @@ _WORDS = re.compile(r"(?:^|\b)(?:ngay\s*)?(\d{1,2})\s*thang\s*(\d{1,2})\s*(?:nam
 _SERIAL = re.compile(r"^\d{5}$")
 
 
+@lru_cache(maxsize=1 << 16)   # the same labels and headers in every form of a batch
 def _fold(text: str) -> str:
     t = unicodedata.normalize("NFC", text).casefold().replace("đ", "d")
     t = "".join(ch for ch in unicodedata.normalize("NFD", t) if not unicodedata.combining(ch))

@@ -59,7 +59,12 @@ class UnitError(ValueError):
 
 def fold(text: str) -> str:
     """Lower-case ASCII form of a Vietnamese name: NFC or NFD in, diacritics and đ folded away."""
-    t = unicodedata.normalize("NFC", str(text)).casefold().replace("đ", "d")
+    return _fold(str(text))
+
+
+@lru_cache(maxsize=1 << 16)   # the same names and labels, form after form
+def _fold(text: str) -> str:
+    t = unicodedata.normalize("NFC", text).casefold().replace("đ", "d")
     t = "".join(ch for ch in unicodedata.normalize("NFD", t) if not unicodedata.combining(ch))
     t = re.sub(r"[.,;:_/\\()\-–]+", " ", t)
     return re.sub(r"\s+", " ", t).strip()

@@ -19,7 +19,7 @@ import pandas as pd
 from ..i18n import fmt_number, fmt_target, fmt_value, t
 from ..reference import SECTIONS, Reference, fold
 from . import stats
-from .progress import plain
+from .frames import each_row
 
 TERM_YEARS = 5
 TOP_IMPROVEMENTS = 3
@@ -197,7 +197,7 @@ def improvement_sentence(row, ref: Reference, lang: str = "vi") -> str:
 def _rows(prog: pd.DataFrame) -> list[SimpleNamespace]:
     """A unit's progress rows as plain objects (a few dozen): sentences are built row by row, and
     pandas indexing per row would cost more than the sentences."""
-    return [SimpleNamespace(**r) for r in plain(prog).to_dict("records")]
+    return each_row(prog)
 
 
 def assess(prog: pd.DataFrame, ref: Reference, lang: str = "vi") -> tuple[list[str], list[str], list[str]]:
@@ -276,7 +276,7 @@ def gather(items: pd.DataFrame, ref: Reference, lang: str = "vi") -> list[Quote]
     groups: list[tuple[str, str, list[str], list[str]]] = []   # (folded text, first wording, units, sources)
     has_source = "source" in items
     names = {c: fold(n) for c, n in zip(ref.units.table.code, ref.units.table.name_vi, strict=True)}
-    for r in items.itertuples():
+    for r in each_row(items):
         key = fold(r.text)
         src = r.source if has_source else ""
         if names.get(r.unit, "\0") in key:   # "Huyện Đức Thọ đã …": the unit's own statement, kept as its own
@@ -318,7 +318,7 @@ def narrative_of(unit: str, prog: pd.DataFrame, texts: pd.DataFrame, ref: Refere
             n.own[section] = gather(written[written.section == section], ref, lang)
         return n
     label = ref.label(unit, lang)
-    own = written[written.unit == unit]
+    own = each_row(written[written.unit == unit])   # a few dozen texts: sorted into sections in Python
     for section in SECTIONS:
-        n.own[section] = [Quote(r.text, (label,), (r.source,)) for r in own[own.section == section].itertuples()]
+        n.own[section] = [Quote(r.text, (label,), (r.source,)) for r in own if r.section == section]
     return n

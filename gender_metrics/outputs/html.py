@@ -83,6 +83,7 @@ def exporter():
     ex.exclude_input = True
     ex.exclude_input_prompt = True
     ex.exclude_output_prompt = True
+    ex.optimistic_validation = True   # the notebook validated once after the preprocessors, not after each
     return ex
 
 

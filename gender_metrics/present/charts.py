@@ -14,6 +14,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from ..core.frames import each_row
 from ..i18n import fmt_target, t
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -84,6 +85,15 @@ class Chart:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {PLOTLY_MIME: {**self.spec, "config": CONFIG}, "text/html": self.to_html()}
+
+
+class Charts(list):
+    """Several charts shown one after another: a cell's result, or one of the parts given to ``display``."""
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(*self)
 
 
 def _layout(title: str, height: int, lang: str, **extra) -> dict:
@@ -180,7 +190,7 @@ def series_chart(obs: pd.DataFrame, targets: pd.DataFrame, title: str, lang: str
         line["error_y"] = {"type": "data", "symmetric": False, "array": (d.ci_high - d.value).fillna(0),
                            "arrayminus": (d.value - d.ci_low).fillna(0), "color": "#9ecae1"}
     data = [line]
-    for tg in targets.itertuples():
+    for tg in each_row(targets):
         label = f"{t('chart_target', lang)} {tg.year} ({fmt_target(tg.op, tg.value, tg.value_high, unit, lang, words=False)})"
         x = [tg.year - 0.4, tg.year + 0.4]
         if tg.op == "between":  # a band: both bounds, filled between

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..core.frames import records
 from ..i18n import LANGS, fmt_date, t
 from ..reference import LEADERSHIP, SECTIONS
 from . import charts, views
@@ -122,7 +123,7 @@ class UnitReport:
 
     def _table(self, title: str, head: list[str], rows: pd.DataFrame, cols: list[str], *, num=(), classes=None,
                small=(), empty=None, notes=(), table_class="") -> Block:
-        return self._render("table.html.j2", title=title, head=head, rows=rows.to_dict("records"), cols=cols,
+        return self._render("table.html.j2", title=title, head=head, rows=records(rows), cols=cols,
                             num=set(num), classes=classes or {}, small=set(small),
                             empty=empty or self.T("no_chart_data"), notes=list(notes), table_class=table_class)
 
@@ -214,7 +215,7 @@ class UnitReport:
     def results_table(self) -> Block:
         """Every indicator: baseline, each milestone's target, result and assessment, pace, source."""
         v = self.results_view()
-        rows = v.to_dict("records")
+        rows = records(v)
         return self._render("results.html.j2", head=views.results_head(self.ref, self.lang), rows=rows,
                             milestones=self.review.milestones,
                             notes=views.target_notes(self.ref, [r["id"] for r in rows], self.lang))
@@ -244,12 +245,9 @@ class UnitReport:
         tg = tg[(tg.id == indicator) & tg.year.isin(self.review.milestones)]
         return charts.series_chart(d, tg, f"{indicator} {self._short(indicator)}", self.lang, info.unit)
 
-    def districts_charts(self) -> None:
-        """Display the areas side by side for each of the review's highlighted indicators."""
-        from IPython.display import display
-
-        for ind in self.ref.highlights:
-            display(self.districts_chart(ind))
+    def districts_charts(self) -> charts.Charts:
+        """The areas side by side for each of the review's highlighted indicators."""
+        return charts.Charts(self.districts_chart(ind) for ind in self.ref.highlights)
 
     def districts_chart(self, indicator: str, year: int | str | None = None) -> charts.Chart:
         """One indicator across the areas in one year (default: the review's final milestone). At a milestone
@@ -314,7 +312,7 @@ class UnitReport:
     def feasibility_table(self) -> Block:
         """Can each target be reached on the trend: P, k, verdict, reachable value."""
         v = views.feasibility_view(self.feasibility, self.ref, self.lang)
-        return self._render("feasibility.html.j2", head=views.feasibility_head(self.lang), rows=v.to_dict("records"))
+        return self._render("feasibility.html.j2", head=views.feasibility_head(self.lang), rows=records(v))
 
     def feasibility_chart(self, indicator: str | None = None) -> charts.Chart:
         """The history of the predecessor series, the projection band, national and proposed targets."""
@@ -336,13 +334,10 @@ class UnitReport:
         title = self.T("chart_feasibility_title", indicator=f"{indicator} {ref.next.loc[indicator, f'short_{self.lang}']}")
         return charts.feasibility_chart(hist, band, national, proposed, title, self.lang)
 
-    def feasibility_charts(self) -> None:
-        """Display one feasibility chart per indicator that has a history here."""
-        from IPython.display import display
-
+    def feasibility_charts(self) -> charts.Charts:
+        """One feasibility chart per indicator that has a history here."""
         f = self.feasibility
-        for ind in sorted(set(f.indicator[f.n_points > 0])):
-            display(self.feasibility_chart(ind))
+        return charts.Charts(self.feasibility_chart(ind) for ind in sorted(set(f.indicator[f.n_points > 0])))
 
     # ------------------------------------------------------------------ the province's pieces
     def league_table(self) -> Block:
@@ -459,5 +454,5 @@ class UnitReport:
         if v.empty:
             notes.insert(0, t("context_no_series", self.lang, period=context.review.strategy))
         return self._render("context.html.j2", title=title, reason=cx.context_reason(self.ref, context, self.unit, self.lang),
-                            rows=v.to_dict("records"), head=cx.context_head(context, self.lang),
+                            rows=records(v), head=cx.context_head(context, self.lang),
                             years=[f"y{y}" for y in cx.context_years(context)], notes=notes)

@@ -11,6 +11,7 @@ import re
 
 import pandas as pd
 
+from ..core.frames import each_row, records
 from ..core.narrative import short_name
 from ..i18n import fmt_date, fmt_number, fmt_percent, fmt_target, fmt_value, t
 from ..reference import Reference
@@ -86,7 +87,7 @@ def year_note(r: dict, ref: Reference, lang: str) -> str:
 def _records(df: pd.DataFrame) -> list[dict]:
     """Rows as plain dicts (categorical columns as their values): the views work on these, not on
     pandas rows, so a report's tables cost milliseconds."""
-    return df.astype({c: object for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)}).to_dict("records")
+    return records(df)
 
 
 # --------------------------------------------------------------------------- results
@@ -291,7 +292,7 @@ def league_view(lt: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
     """The league table as text: ranks with ties said, unranked units said why, the smoothed rate
     only where the areas differ beyond chance."""
     rows = []
-    for r in lt.itertuples():
+    for r in each_row(lt):
         if not r.ranked:
             rank = t("league_unranked", lang, assessed=int(r.assessed), expected=int(r.expected))
         else:
@@ -313,7 +314,7 @@ def league_head(ref: Reference, lang: str) -> list[str]:
 
 def shortlist_items(sl: pd.DataFrame, ref: Reference, lang: str) -> list[str]:
     out = []
-    for r in sl.itertuples():
+    for r in each_row(sl):
         kw = {"unit": ref.label(r.unit, lang), "achieved": int(r.achieved), "assessed": int(r.assessed),
               "share": fmt_percent(100 * r.share_achieved, lang)}
         rank = t("league_tied", lang, rank=int(r.rank)) if r.kind == "area" and r.tied else \

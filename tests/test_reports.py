@@ -52,6 +52,26 @@ def test_report_content_is_vietnamese_labelled_and_charted(district_html):
     assert "Khả năng đạt các chỉ tiêu giai đoạn 2021-2030" in district_html
 
 
+def test_several_charts_are_one_result_that_shows_each(processed):
+    """A cell showing the province's area charts (or a unit's feasibility charts) shows one chart each."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    from gender_metrics.present.charts import Chart, Charts
+
+    r = gm.UnitReport("42", "vi", processed)
+    charts = r.districts_charts()
+    assert isinstance(charts, Charts) and len(charts) == len(r.ref.highlights) >= 2
+    assert all(isinstance(c, Chart) for c in charts)
+    InteractiveShell.instance()
+    with capture_output() as shown:
+        from IPython.display import display
+
+        display(r.summary(), charts)
+    assert len(shown.outputs) == 1 + len(charts)
+    assert all("gm-plot" in o.data["text/html"] for o in shown.outputs[1:])
+
+
 def test_missing_department_report_says_so(processed):
     r = gm.UnitReport("Sở Tư pháp", "vi", processed)
     assert "chưa gửi báo cáo" in r.header().data

@@ -174,7 +174,7 @@ class Layout:
     def row_labels(self, code: str) -> dict[str, dict[str, str]]:
         """The labels the writer puts on each row of a unit's indicator sheet, by row key: the code,
         the name (on the first row of an indicator), the part and the unit of measure."""
-        key = ("labels", str(code))
+        key = ("labels", self._row_set(str(code)))   # the same for every area (a national tree has thousands)
         if key not in self._rows:
             inds = self.indicators_for(code).set_index("id")
             out = {}

@@ -163,6 +163,30 @@ def test_poisson_matches_statsmodels_exact_c():
     np.testing.assert_allclose(high, ref_high, rtol=1e-9)
 
 
+def test_poisson_long_column_of_repeated_counts_matches_the_table():
+    # a long column (a national table) is computed once per distinct count: the Garwood table still holds,
+    # row by row, with missing and negative counts in between
+    k = np.tile([2.0, 3.0, 10.0, np.nan, -1.0, 0.0], 50)
+    low, high = poisson_interval(k)
+    assert low.shape == high.shape == k.shape
+    np.testing.assert_allclose(low[0::6], 0.242, atol=1e-3)
+    np.testing.assert_allclose(high[1::6], 8.767, atol=1e-3)
+    np.testing.assert_allclose(low[2::6], 4.795, atol=1e-3)
+    assert np.isnan(low[3::6]).all() and np.isnan(high[4::6]).all()
+    np.testing.assert_allclose(high[5::6], -math.log(0.025), rtol=1e-9)
+
+
+def test_value_interval_takes_methods_as_categories_and_rejects_unknown_ones():
+    num, den = np.array([45.0, 3.0, 530.0] * 30), np.array([100.0, 2000.0, 470.0] * 30)
+    fac = np.array([100.0, 100000.0, 100.0] * 30)
+    as_text = value_interval(np.array(["wilson", "poisson", "srb"] * 30, dtype=object), num, den, fac)
+    as_category = value_interval(pd.Categorical(["wilson", "poisson", "srb"] * 30), num, den, fac)
+    np.testing.assert_array_equal(as_text[0], as_category[0])
+    np.testing.assert_array_equal(as_text[1], as_category[1])
+    with pytest.raises(ValueError, match="wilsn"):
+        value_interval(pd.Categorical(["wilson", "wilsn"]), [1, 1], [2, 2], [100, 100])
+
+
 @pytest.mark.filterwarnings("error")
 def test_poisson_nan_and_negative():
     low, high = poisson_interval([np.nan, -1, 0])

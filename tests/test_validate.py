@@ -77,3 +77,14 @@ def test_many_bad_rows_are_counted_and_the_first_shown():
     with pytest.raises(gm.DataError, match=r"20 observation\(s\).*… and 12 more") as e:
         gm.progress(obs(rows))
     assert len(e.value.rows) == 20
+
+
+def test_row_key_is_equal_exactly_where_every_column_is():
+    from gender_metrics.core.validate import row_key
+
+    unit = pd.Series(["439", "440", "439", None, None, "439"], dtype="str")
+    year = pd.Series([2015, 2015, 2015, 2016, 2016, 2016])
+    codes = np.array([0, 0, 0, 1, 1, -1])     # given as codes (-1: missing)
+    key = row_key([unit, codes, year])
+    assert key[0] == key[2] and key[3] == key[4]            # the same unit, code and year; missing equals missing
+    assert len({key[0], key[1], key[3], key[5]}) == 4       # a unit, a code, a year or a missing code apart

@@ -69,6 +69,7 @@ from scipy import special as _sp
 
 from ..reference import Reference
 from . import stats
+from .frames import first_rows
 from .progress import SMALL_NUMBERS, _province, prepare, qualify
 from .rules import DOWN as _DOWN
 from .rules import UP as _UP
@@ -535,9 +536,7 @@ def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFram
     per["n_dropped"] = np.bincount(key, dropped, minlength=n_series).astype(int)
     per["n_early"] = np.bincount(key, early, minlength=n_series).astype(int)
     per["n_partial"] = np.bincount(key, partial, minlength=n_series).astype(int)
-    first = np.zeros(n_series, dtype=np.int64)
-    first[key[::-1]] = np.arange(len(key))[::-1]   # the first point of each series
-    per["method"] = p_method[pc[first]] if len(key) else np.zeros(0, dtype=object)
+    per["method"] = p_method[pc[first_rows(key, n_series)]] if len(key) else np.zeros(0, dtype=object)
     n_used = np.bincount(g, minlength=n_series)
     n_w = np.bincount(g, np.isfinite(weight[usable]), minlength=n_series)
     per["weighted"] = (n_used > 0) & (n_w == n_used)
@@ -651,9 +650,7 @@ def feasibility(observations: pd.DataFrame, ref: Reference, targets: pd.DataFram
         "term": has_pred & term,
     })
     codes = nf.groupby(list(nf.columns), sort=False).ngroup().to_numpy()  # numbered in order of first appearance
-    first = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes))[::-1]   # the first row of each combination
-    uniq = nf.iloc[first].reset_index(drop=True)
+    uniq = nf.iloc[first_rows(codes, codes.max() + 1 if len(codes) else 0)].reset_index(drop=True)
     out["note"] = np.array(_notes(uniq, ref), dtype=object)[codes]
     out["caveats"] = np.array(_caveats(uniq), dtype=object)[codes]
 

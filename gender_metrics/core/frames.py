@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 
 
@@ -21,3 +22,10 @@ def records(df: pd.DataFrame) -> list[dict]:
 def each_row(df: pd.DataFrame) -> list[SimpleNamespace]:
     """Rows with their columns as attributes (``r.unit``), like ``itertuples`` without the index."""
     return [SimpleNamespace(**r) for r in records(df)]
+
+
+def first_rows(codes: np.ndarray, n: int) -> np.ndarray:
+    """For each code 0 … n-1 of ``codes`` (every one present), the position of its first row."""
+    first = np.zeros(n, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]   # later rows written first, the earliest last
+    return first

@@ -24,6 +24,7 @@ import pandas as pd
 from ..reference import Reference
 from ..reference.catalogue import derive_values
 from . import stats
+from .frames import first_rows
 from .rules import meets
 from .validate import row_key, validate_observations
 
@@ -98,8 +99,7 @@ def _province(df: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     year = df.year.to_numpy()[sel]
     groups, gi = np.unique(row_key([i_code[sel], b_code[sel], pd.factorize(year)[0]]), return_inverse=True)
     n_g, n_u = len(groups), len(u_uni) + 1
-    first = np.zeros(n_g, dtype=np.int64)
-    first[gi[::-1]] = np.arange(len(gi))[::-1]
+    first = first_rows(gi, n_g)
     num, den = df.numerator.to_numpy(float)[sel], df.denominator.to_numpy(float)[sel]
     agg = pd.DataFrame({
         "indicator": np.asarray(i_uni, dtype=object)[i_code[sel][first]],

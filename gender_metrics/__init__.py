@@ -14,9 +14,8 @@ what its cells call).
 from __future__ import annotations
 
 import importlib
-
-# ``gm.ingest`` is the function: bound here, before anything imports the module of the same name
-from .ingest import IngestError, ingest  # noqa: E402, F401
+import sys
+import types
 
 _EXPORTS = {
     # reference data
@@ -32,10 +31,12 @@ _EXPORTS = {
     "narrative": "api", "quality_flags": "api", "DataError": "core.validate",
     # presentation
     "UnitReport": "present.report", "charts": None, "i18n": None,
+    # ingestion ("ingest" is also the name of its module: see _Package)
+    "IngestError": "ingest",
 }
 
 _SUBMODULES = ("api", "core", "forms", "i18n", "outputs", "present", "reference", "run", "store")
-__all__ = sorted([*_EXPORTS, "ingest", "IngestError"])
+__all__ = sorted([*_EXPORTS, "ingest"])
 
 
 def __getattr__(name: str):
@@ -55,3 +56,21 @@ def __getattr__(name: str):
 
 def __dir__():
     return __all__
+
+
+class _Package(types.ModuleType):
+    """``gm.ingest`` is the function, imported on first use (the Excel readers stay out of a report
+    kernel). The import system binds a loaded submodule to its package's attribute of the same name;
+    here that binding is ignored, so ``gm.ingest`` stays the function after ``import
+    gender_metrics.ingest`` (the module itself is ``sys.modules["gender_metrics.ingest"]``)."""
+
+    @property
+    def ingest(self):
+        return importlib.import_module(".ingest", __name__).ingest
+
+    @ingest.setter
+    def ingest(self, value) -> None:
+        pass
+
+
+sys.modules[__name__].__class__ = _Package

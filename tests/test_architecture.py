@@ -116,3 +116,30 @@ def test_the_runner_uses_no_private_attribute_of_other_libraries():
                    and not n.attr.startswith("__") and n.attr != "_exit"  # os._exit is public
                    and not (isinstance(n.value, ast.Name) and n.value.id in ("self", "cls"))]
         assert private == [], (f.name, private)
+
+
+def _modules_after(code: str) -> set[str]:
+    """The modules a fresh interpreter holds after running ``code``."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys; print('\\n'.join(sys.modules))"],
+                         capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def test_the_batch_runner_imports_nothing_the_reports_are_made_with():
+    """The `run` command's own process plans and collects while its workers boot: it imports neither scipy,
+    nor the Excel readers, nor the report pieces (every report's kernel does)."""
+    mods = _modules_after("import gender_metrics.run.cli, gender_metrics.run.batch, gender_metrics.outputs.html")
+    assert not {"scipy", "openpyxl", "gender_metrics.ingest", "gender_metrics.present.report"} & mods
+    assert "scipy" in _modules_after("from gender_metrics.core import stats; stats.value_interval('wilson', [1], [4], 100)")
+
+
+def test_gm_ingest_is_the_function_and_is_imported_on_first_use():
+    mods = _modules_after("import gender_metrics as gm")
+    assert "gender_metrics.ingest" not in mods and "pandas" not in mods
+    code = ("import gender_metrics as gm, inspect\nimport gender_metrics.ingest\nfrom gender_metrics.ingest import ingest\n"
+            "assert inspect.isfunction(gm.ingest) and gm.ingest is ingest, gm.ingest\n"
+            "assert gm.IngestError.__module__ == 'gender_metrics.ingest'")
+    assert "gender_metrics.ingest" in _modules_after(code)

@@ -281,3 +281,24 @@ def test_kernels_are_shut_down_and_their_connection_files_removed(tmp_path):
     assert km.is_alive() and len(list(runtime.glob("kernel-*.json"))) == 1
     kernel.stop_kernel(km)
     assert not km.is_alive() and list(runtime.glob("*.json")) == []
+
+
+def test_workers_started_before_planning_are_stopped_when_planning_fails(processed, tmp_path, monkeypatch):
+    """`run` boots its workers while it plans when every report will be made; a plan that fails then
+    (here a wrong unit) leaves no kernel behind and the folder unlocked."""
+    mark = f"early-{os.getpid()}"
+    monkeypatch.setenv("GM_TEST_MARK", mark)
+    out = tmp_path / "out"
+    with pytest.raises(ValueError), batch.Batch(out, n_jobs=2) as b:
+        assert not b.has_state()
+        b.start()
+        deadline = time.time() + 60
+        while time.time() < deadline and len(_kernels_with(mark)) < 2:
+            time.sleep(0.2)
+        assert len(_kernels_with(mark)) == 2, "the two workers' kernels did not start"
+        plan(["no-such-unit"], processed_dir=processed, out_dir=out)
+    time.sleep(1)
+    assert _kernels_with(mark) == [] and not (out / ".runtime").exists()
+    with batch.Batch(out, n_jobs=1) as b:   # the lock was released
+        res = b.run(plan(["so-tu-phap"], processed_dir=processed, out_dir=out), progress=False)
+    assert [r.status for r in res] == ["ok"] and b.has_state()

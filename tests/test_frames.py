@@ -32,3 +32,17 @@ def test_each_row_reads_like_itertuples_without_the_index():
     assert [(r.unit, r.section) for r in rows] == [(t.unit, t.section) for t in df.itertuples()]
     assert not hasattr(rows[0], "Index")
     assert records(df.iloc[:0]) == [] and each_row(df.iloc[:0]) == []
+
+
+def test_text_as_objects_changes_the_holder_of_text_only():
+    from gender_metrics.present.data import text_as_objects
+
+    df = pd.DataFrame({"unit": ["439", None, "447"], "n": [1, 2, 3], "v": [0.5, np.nan, 2.0],
+                       "status": pd.Categorical(["achieved", "no_data", "achieved"])})
+    assert str(df.unit.dtype) == "str"
+    out = text_as_objects(df)
+    assert out.unit.dtype == object and out.unit.tolist()[0::2] == ["439", "447"] and pd.isna(out.unit[1])
+    assert out.n.dtype == df.n.dtype and out.status.dtype == df.status.dtype
+    pd.testing.assert_frame_equal(out.astype({"unit": "str"}), df)
+    nums = df[["n", "v"]]
+    assert text_as_objects(nums) is nums   # nothing to change

@@ -196,7 +196,7 @@ class Index(Output):
                          "pdf": _pdf_beside(self.path.parent, mine.get("html")) if mine["status"] != "failed" else None,
                          "other": [(t(f"lang_name_{lg}", L), html) for lg, html in other]})
         from ..i18n import LANGS
-        from ..present.report import index_name
+        from ..present.pages import index_name
 
         others = [(t(f"index_in_{lg}", L), index_name(lg)) for lg in LANGS
                   if lg != L and (self.path.parent / index_name(lg)).exists()]
@@ -219,7 +219,7 @@ def write_index(reports_dir: Path | str, entries: list[dict], ref, *, lang: str 
     reports_dir = Path(reports_dir)
     packet = (reports_dir / "packet.xlsx").exists()  # written by `make reports` beside the reports
     documents = [(name, t(key, lang)) for name, key in DOCUMENTS if (reports_dir / name).exists()]
-    from ..present.report import index_name
+    from ..present.pages import index_name
 
     return Index(entries, ref, lang=lang, sample=sample, packet=packet, submissions=submissions,
                  documents=documents).write(reports_dir / index_name(lang))

@@ -51,6 +51,21 @@ def review_of(manifest: dict, review: str | Path | None) -> Reference:
     return ref
 
 
+def text_as_objects(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its text columns held as Python strings (object dtype) instead of Arrow: a report
+    selects and reads a few dozen rows at a time, many times over, and each such step costs several
+    times more on Arrow-backed text (see benchmarks/bench_reports.py). Values are unchanged."""
+    text = [c for c, dtype in df.dtypes.items() if isinstance(dtype, pd.StringDtype)]
+    return df.astype(dict.fromkeys(text, object)) if text else df
+
+
+def _shown(name: str) -> cached_property:
+    """A stored table as the reports show it (read once per data set)."""
+    prop = cached_property(lambda self: text_as_objects(self._stored(name)))
+    prop.__doc__ = f"The stored table {name!r}, its text as Python strings."
+    return prop
+
+
 def _derived(name: str) -> property:
     """A read-only attribute for one derived table (computed once, see ``Dataset.derived``)."""
     return property(lambda self: self.derived[name], doc=f"The derived table {name!r}.")
@@ -61,26 +76,24 @@ class Dataset:
 
     def __init__(self, version_dir: Path, ref: Reference, manifest: dict):
         self.version_dir, self.ref, self.manifest = version_dir, ref, manifest
+        self._tables: dict[str, pd.DataFrame] = {}
 
     # ------------------------------------------------------------------ stored tables
     def table(self, name: str) -> pd.DataFrame:
+        """A stored table as the store types it (what the core computes on)."""
         return store.load_table(name, self.version_dir)
 
-    @cached_property
-    def observations(self) -> pd.DataFrame:
-        return self.table("observations")
+    def _stored(self, name: str) -> pd.DataFrame:
+        """A stored table, read once."""
+        if name not in self._tables:
+            self._tables[name] = self.table(name)
+        return self._tables[name]
 
-    @cached_property
-    def narratives(self) -> pd.DataFrame:
-        return self.table("narratives")
-
-    @cached_property
-    def proposed(self) -> pd.DataFrame:
-        return self.table("proposed_targets")
-
-    @cached_property
-    def submissions(self) -> pd.DataFrame:
-        return self.table("submissions")
+    # the tables the reports show, their text as Python strings (see text_as_objects)
+    observations = _shown("observations")
+    narratives = _shown("narratives")
+    proposed = _shown("proposed_targets")
+    submissions = _shown("submissions")
 
     @property
     def sample(self) -> bool:
@@ -100,7 +113,7 @@ class Dataset:
         from ..core.quality import quality_flags
         from ..core.targets import province_targets
 
-        ref, obs, prop = self.ref, self.observations, self.proposed
+        ref, obs, prop = self.ref, self._stored("observations"), self._stored("proposed_targets")
         prog = plain(progress(obs, ref))
         frames = [feasibility(obs, ref).assign(target_kind="national")]
         if not prop.empty:
@@ -122,11 +135,12 @@ class Dataset:
         years = range(r.fit_last + 1, r.horizon + 1)
         last = ref.next_targets.sort_values("year").drop_duplicates("id", keep="last").set_index("id").value
         with_history = ref.next.index[ref.next.history.notna()]
-        units = sorted(set(self.observations.unit) | {ref.province})
+        obs = self._stored("observations")
+        units = sorted(set(obs.unit) | {ref.province})
         grid = pd.MultiIndex.from_product([units, with_history, years], names=["unit", "indicator", "year"]).to_frame(
             index=False)
         grid["value"] = grid.indicator.map(last)
-        band = feasibility(self.observations, ref, grid)
+        band = feasibility(obs, ref, grid)
         return band[["unit", "indicator", "year", "projected", "pi_low", "pi_high"]]
 
     @cached_property
@@ -134,10 +148,10 @@ class Dataset:
         """The derived tables: read from disk when computed before, else computed and kept."""
         d = self.derived_dir
         if all((d / f"{n}.parquet").is_file() for n in DERIVED):
-            return {n: pd.read_parquet(d / f"{n}.parquet") for n in DERIVED}
+            return {n: text_as_objects(pd.read_parquet(d / f"{n}.parquet")) for n in DERIVED}
         frames = self.compute()
         self._keep(frames)
-        return frames
+        return {n: text_as_objects(df) for n, df in frames.items()}
 
     def _keep(self, frames: dict[str, pd.DataFrame]) -> None:
         try:

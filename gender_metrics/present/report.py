@@ -9,9 +9,7 @@ typed into forms is data, never markup.
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import cached_property, lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
@@ -21,22 +19,19 @@ from ..i18n import LANGS, fmt_date, t
 from ..reference import LEADERSHIP, SECTIONS
 from . import charts, views
 from .data import Dataset, dataset
-
-
-def package_version() -> str:
-    try:
-        return version("gender_metrics")
-    except PackageNotFoundError:
-        return "0+unknown"
+from .pages import index_name, package_version, provenance_text, report_stem  # noqa: F401 - shared names
 
 
 @lru_cache(maxsize=1)
 def _env():
-    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+    from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined, select_autoescape
 
+    # compiled templates kept in Jinja's per-user cache folder (keyed by each template's source): a report
+    # kernel loads them instead of compiling every template again as it starts
     return Environment(loader=PackageLoader("gender_metrics", "present/templates"),
                        autoescape=select_autoescape(default=True, default_for_string=True),
-                       undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False)
+                       undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False,
+                       bytecode_cache=FileSystemBytecodeCache())
 
 
 def render(template: str, **context) -> str:
@@ -49,29 +44,13 @@ def warm(review: str | None = None) -> None:
     import IPython.display  # noqa: F401 - feasibility and area charts display several figures
     import plotly.io  # noqa: F401 - every chart's HTML
 
-    from ..core import stats  # noqa: F401 - intervals of the series charts
+    from ..core import stats
     from ..reference import load_reference
 
+    stats._sp()   # scipy.special: the intervals of the series charts
     load_reference(review)
     for name in _env().list_templates(extensions=["j2"]):
         _env().get_template(name)
-
-
-def provenance_text(data_hash: str, manifest: dict, lang: str) -> str:
-    """"Mã dữ liệu … (nhập lúc …) · gender_metrics … · lập lúc …": what a page was made from, and when."""
-    return t("provenance", lang, data_hash=data_hash[:12],
-             ingested=manifest.get("ingested_at", "?").replace("T", " ")[:16], version=package_version(),
-             made=dt.datetime.now().strftime("%d/%m/%Y %H:%M"))
-
-
-def report_stem(kind: str, slug: str, lang: str) -> str:
-    """The file name (without .html) of a unit's report: "district-huong-son", "province-ha-tinh.en"."""
-    return f"{kind}-{slug}" + ("" if lang == "vi" else f".{lang}")
-
-
-def index_name(lang: str) -> str:
-    """The list of reports in one language: "index.html" (Vietnamese), "index.en.html"."""
-    return "index.html" if lang == "vi" else f"index.{lang}.html"
 
 
 QUALITY_LIST_MAX = 150   # flagged values the province report lists one by one; beyond, counts per unit
@@ -121,9 +100,11 @@ class UnitReport:
     def _render(self, template: str, **context) -> Block:
         return Block(render(template, T=self.T, **context))
 
-    def _table(self, title: str, head: list[str], rows: pd.DataFrame, cols: list[str], *, num=(), classes=None,
-               small=(), empty=None, notes=(), table_class="") -> Block:
-        return self._render("table.html.j2", title=title, head=head, rows=records(rows), cols=cols,
+    def _table(self, title: str, head: list[str], rows: pd.DataFrame | list[dict], cols: list[str], *, num=(),
+               classes=None, small=(), empty=None, notes=(), table_class="") -> Block:
+        """A titled table of ``rows`` (a display table, or its rows as dicts) showing ``cols``."""
+        rows = records(rows) if isinstance(rows, pd.DataFrame) else rows
+        return self._render("table.html.j2", title=title, head=head, rows=rows, cols=cols,
                             num=set(num), classes=classes or {}, small=set(small),
                             empty=empty or self.T("no_chart_data"), notes=list(notes), table_class=table_class)
 
@@ -165,7 +146,7 @@ class UnitReport:
 
     def _short(self, ind: str) -> str:
         """The judged indicator's short name (tables, charts)."""
-        return self.ref.judged.loc[ind, f"short_{self.lang}"]
+        return self.ref.info[ind][f"short_{self.lang}"]
 
     # ------------------------------------------------------------------ pieces
     def header(self) -> Block:
@@ -214,8 +195,7 @@ class UnitReport:
 
     def results_table(self) -> Block:
         """Every indicator: baseline, each milestone's target, result and assessment, pace, source."""
-        v = self.results_view()
-        rows = records(v)
+        rows = views.results_rows(self.progress, self.ref, self.lang)
         return self._render("results.html.j2", head=views.results_head(self.ref, self.lang), rows=rows,
                             milestones=self.review.milestones,
                             notes=views.target_notes(self.ref, [r["id"] for r in rows], self.lang))
@@ -223,7 +203,8 @@ class UnitReport:
     def progress_chart(self) -> charts.Chart:
         """Progress ratio towards each final target, with intervals, coloured by status."""
         labels = {i: f"{i} {self._short(i)}" for i in self.ref.judged.index}
-        return charts.progress_chart(self._with_verdicts(self.progress), labels, self.review.final,
+        p = self.progress
+        return charts.progress_chart(self._with_verdicts(p[p.milestone == self.review.final]), labels, self.review.final,
                                      self.T("chart_progress_title"), self.T("chart_progress_x"), self.lang)
 
     def _with_verdicts(self, prog: pd.DataFrame) -> pd.DataFrame:
@@ -297,7 +278,7 @@ class UnitReport:
     def targets_table(self) -> Block:
         """The unit's proposed targets beside the national ones."""
         prop = self.data.proposed
-        v = views.targets_view(prop[prop.unit == self.unit], self.ref, self.lang)
+        v = views.targets_rows(prop[prop.unit == self.unit], self.ref, self.lang)
         cols = ["id", "name", "unit"] + [f"{k}_{y}" for y in self.review.feasibility_years for k in ("national", "proposed")]
         return self._table(self.T("section_targets"), views.targets_head(self.ref, self.lang), v, cols,
                            num=cols[3:], empty=t("no_text", self.lang))
@@ -311,8 +292,8 @@ class UnitReport:
 
     def feasibility_table(self) -> Block:
         """Can each target be reached on the trend: P, k, verdict, reachable value."""
-        v = views.feasibility_view(self.feasibility, self.ref, self.lang)
-        return self._render("feasibility.html.j2", head=views.feasibility_head(self.lang), rows=records(v))
+        rows = views.feasibility_rows(self.feasibility, self.ref, self.lang)
+        return self._render("feasibility.html.j2", head=views.feasibility_head(self.lang), rows=rows)
 
     def feasibility_chart(self, indicator: str | None = None) -> charts.Chart:
         """The history of the predecessor series, the projection band, national and proposed targets."""
@@ -389,9 +370,9 @@ class UnitReport:
         q = q if self.is_province else q[q.unit == self.unit]
         if self.is_province and len(q) > QUALITY_LIST_MAX:   # dozens of communes: a line per unit
             return self.quality_summary(q)
-        v = views.quality_view(q, self.ref, self.lang)
+        v = views.quality_rows(q, self.ref, self.lang)
         return self._table(t("section_quality", self.lang), views.quality_head(self.lang), v,
-                           ["unit", "indicator", "year", "value", "check", "detail", "source"], num=["value"],
+                           views.QUALITY_COLUMNS, num=["value"],
                            small=["detail", "source"], empty=t("none_line", self.lang),
                            notes=[t("quality_intro", self.lang)])
 

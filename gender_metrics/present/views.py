@@ -91,7 +91,7 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 
 # --------------------------------------------------------------------------- results
-def results_view(prog: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
+def results_rows(prog: pd.DataFrame, ref: Reference, lang: str) -> list[dict]:
     """One unit's results, one row per indicator (× breakdown): baseline, then per milestone the
     target (as a sign "≥ 25%" and in words "từ 25% trở lên"), the result, its interval, the year note
     and the verdict; the pace, the source, and the assessment at the last milestone with a value."""
@@ -130,8 +130,13 @@ def results_view(prog: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
         judged = next((by[m] for m in reversed(milestones) if m in by), None)
         row["assessment"] = verdict_text(judged, ref, lang) if judged is not None else ""
         rows.append(row)
-    return pd.DataFrame(rows)
+    return rows
 
+
+
+def results_view(prog: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
+    """:func:`results_rows` as a table (the packet, the Word draft)."""
+    return pd.DataFrame(results_rows(prog, ref, lang))
 
 def status_text(r: dict, ref: Reference, lang: str) -> str:
     """The official verdict in words; an incomplete sum says how many areas it has ("3/13 huyện")."""
@@ -208,7 +213,7 @@ def legend_view(prog: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- targets and feasibility
-def targets_view(prop: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
+def targets_rows(prop: pd.DataFrame, ref: Reference, lang: str) -> list[dict]:
     """A unit's proposed targets beside the national ones, one row per indicator it proposed for."""
     tg = {(r["id"], r["year"]): r for r in ref.next_targets.to_dict("records")}
     pv = {(r["indicator"], r["year"]): r["value"] for r in _records(prop)}
@@ -223,8 +228,13 @@ def targets_view(prop: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
                                                words=False) if nat is not None else DASH)
             row[f"proposed_{y}"] = fmt_value(pv[(i, y)], info["unit"], lang) if (i, y) in pv else DASH
         rows.append(row)
-    return pd.DataFrame(rows)
+    return rows
 
+
+
+def targets_view(prop: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
+    """:func:`targets_rows` as a table."""
+    return pd.DataFrame(targets_rows(prop, ref, lang))
 
 def targets_head(ref: Reference, lang: str) -> list[str]:
     head = [t("col_id", lang), t("col_indicator", lang), t("col_unit", lang)]
@@ -248,7 +258,7 @@ def caveat_texts(caveats: str, ref: Reference, lang: str) -> list[str]:
     return out
 
 
-def feasibility_view(f: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
+def feasibility_rows(f: pd.DataFrame, ref: Reference, lang: str) -> list[dict]:
     """Feasibility rows of one unit (national and proposed targets) as display text: the verdict
     with its caveats beside it, k only where the trend heads toward the target."""
     info_of = ref.next.to_dict("index")
@@ -278,8 +288,13 @@ def feasibility_view(f: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame
             "caveats": caveat_texts(r.get("caveats"), ref, lang),
             "reachable": fv(r["reachable"]) if pd.notna(r["reachable"]) else DASH,
         })
-    return pd.DataFrame(rows)
+    return rows
 
+
+
+def feasibility_view(f: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
+    """:func:`feasibility_rows` as a table (the Word draft)."""
+    return pd.DataFrame(feasibility_rows(f, ref, lang))
 
 def feasibility_head(lang: str) -> list[str]:
     return [t("col_id", lang), t("col_indicator", lang), t("col_year", lang), t("col_target", lang, year=""),
@@ -367,7 +382,10 @@ def submissions_head(lang: str) -> list[str]:
             t("col_completeness", lang), t("col_flags", lang)]
 
 
-def quality_view(q: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
+QUALITY_COLUMNS = ["unit", "indicator", "year", "value", "check", "detail", "source"]
+
+
+def quality_rows(q: pd.DataFrame, ref: Reference, lang: str) -> list[dict]:
     """The values to check again, most important first, each with what was found and what to check."""
     rows = []
     for r in _records(q):
@@ -383,8 +401,13 @@ def quality_view(q: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
         rows.append({"unit": ref.label(r["unit"], lang), "indicator": r["indicator"], "year": str(r["year"]),
                      "value": fv(r["value"]), "check": t("check_" + r["check"], lang), "detail": detail,
                      "source": r["source"]})
-    return pd.DataFrame(rows, columns=["unit", "indicator", "year", "value", "check", "detail", "source"])
+    return rows
 
+
+
+def quality_view(q: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
+    """:func:`quality_rows` as a table."""
+    return pd.DataFrame(quality_rows(q, ref, lang), columns=QUALITY_COLUMNS)
 
 def quality_head(lang: str) -> list[str]:
     return [t("col_unit_name", lang), t("col_id", lang), t("col_year", lang), t("col_value", lang),

@@ -116,6 +116,12 @@ class Reference:
         """Plain-dict view of the judged strategy's indicators (id -> fields), for per-cell code."""
         return {i: {"id": i, **r} for i, r in self.judged.to_dict("index").items()}
 
+    @cached_property
+    def ids(self) -> dict[str, tuple[str, ...]]:
+        """Each strategy's indicator ids, in the catalogue's order."""
+        cat = self.catalogue.indicators
+        return {s: tuple(cat.id[cat.strategy == s]) for s in self.catalogue.strategies}
+
     @property
     def highlights(self) -> list[str]:
         """The indicators the reports chart first (the review's choice, else the first indicator)."""
@@ -188,7 +194,7 @@ class Reference:
         """The id of an indicator of ``strategy`` (default: the judged one) as a user wrote it ("4.1",
         " 4.1 ", 4.1); :class:`IndicatorError` naming the valid ids otherwise."""
         strategy = strategy or self.review.strategy
-        ids = list(self.catalogue.for_strategy(strategy).id)
+        ids = self.ids.get(strategy, ())
         key = str(text).strip()
         if key not in ids:
             raise IndicatorError(t("indicator_unknown", lang, text=repr(text), strategy=strategy, ids=", ".join(ids)))

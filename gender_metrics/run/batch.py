@@ -24,7 +24,7 @@ from .. import store
 from ..i18n import LANGS, t
 from ..paths import default_reports_dir
 from ..present.data import code_fingerprint, dataset
-from ..present.report import package_version, report_stem
+from ..present.pages import package_version, report_stem
 from ..store import Busy as BatchLocked
 from .engines import ENGINES
 
@@ -32,7 +32,7 @@ REPORT_KINDS = ("sector", "province", "national", "feasibility")   # plus the re
 PARAMETERS = {"unit", "lang", "processed_dir", "review"}
 STATE_FILE = ".state.json"
 
-__all__ = ["Job", "JobResult", "plan", "run", "BatchLocked", "notebooks_dir", "kinds_of"]
+__all__ = ["Job", "JobResult", "plan", "run", "Batch", "BatchLocked", "notebooks_dir", "kinds_of"]
 
 
 @dataclass
@@ -301,78 +301,113 @@ def run(jobs: list[Job], *, n_jobs: int | None = None, force: bool = False, prog
     """
     if not jobs:
         return []
-    out = Path(jobs[0].out_dir)
-    with store.locked(out, t("run_locked", jobs[0].lang, out=out)):
-        return _run_locked(jobs, out, n_jobs=n_jobs, force=force, progress=progress, wall_limit=wall_limit,
-                           scheduler=scheduler, self_contained=self_contained, pdf=pdf)
+    with Batch(jobs[0].out_dir, n_jobs=n_jobs, scheduler=scheduler, lang=jobs[0].lang) as b:
+        return b.run(jobs, force=force, progress=progress, wall_limit=wall_limit, self_contained=self_contained,
+                     pdf=pdf)
 
 
-def _run_locked(jobs, out, *, n_jobs, force, progress, wall_limit, scheduler, self_contained, pdf):
-    import functools
+class Batch:
+    """One run of reports into a folder: holds the folder's lock while it lasts, and the engine.
 
-    from tqdm import tqdm
+    ``start(review)`` boots the workers and their kernels before the jobs are known (the command does so
+    when every report will be made, so that they warm up while the jobs are planned); ``run(jobs)``
+    makes the reports, starting the workers itself when they are not running yet. Leaving the ``with``
+    block early (an error, Ctrl-C) stops the workers."""
 
-    from ..outputs.html import ensure_assets, write_index
+    def __init__(self, out_dir: Path | str | None = None, *, n_jobs: int | None = None, scheduler: str | None = None,
+                 lang: str = "vi"):
+        self.out = (Path(out_dir) if out_dir else default_reports_dir()).resolve()
+        self.n_jobs = max(1, n_jobs or os.cpu_count() or 1)
+        self.scheduler, self.lang = scheduler, lang
+        self.engine = None
+        self._lock = None
 
-    lang = jobs[0].lang
-    if not self_contained:
-        ensure_assets(out)
-    state = _load_state(out)
-    results: list[JobResult] = []
-    todo = []
-    for j in jobs:
-        prev = state.get(j.stem)
-        if not force and prev and prev.get("key") == j.key and (out / f"{j.stem}.html").exists():
-            results.append(JobResult(j.unit, j.kind, j.label, "skipped", 0.0, f"{j.stem}.html"))
-        else:
-            todo.append(j)
-    n_jobs = max(1, n_jobs or os.cpu_count() or 1)
-    log_dir, runtime_dir = out / "logs", out / ".runtime"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    engine = ENGINES["dask" if scheduler else "local"](
-        n_jobs=n_jobs, scheduler=scheduler, log_dir=str(log_dir), runtime_dir=str(runtime_dir),
-        notebook_dir=str(Path(jobs[0].notebook).parent), review=jobs[0].review)
-    bar = tqdm(total=len(todo), desc=t("run_col_report", lang), unit="", disable=not progress or not todo)
+    def __enter__(self) -> Batch:
+        self._lock = store.locked(self.out, t("run_locked", self.lang, out=self.out))
+        self._lock.__enter__()
+        return self
 
-    def collect(j: Job, r: JobResult) -> None:
-        write_delivered(out, r)   # outputs of a remote worker: written here, by the client only
-        results.append(r)
-        _record(state, j, r)
-        bar.set_postfix_str(f"{j.stem}: {t('run_status_' + r.status, j.lang)}")
-        bar.update()
+    def __exit__(self, *exc) -> None:
+        try:
+            if self.engine is not None and exc[0] is not None:
+                self.engine.stop()   # workers and their kernels, whatever they were doing
+        finally:
+            shutil.rmtree(self.out / ".runtime", ignore_errors=True)
+            self._lock.__exit__(*exc)
 
-    def show_running(running: list[Job]) -> None:  # what the workers are on now
-        if running:
-            bar.set_postfix_str(t("run_running", lang, stems=", ".join(j.stem for j in running)))
+    def has_state(self) -> bool:
+        """Whether an earlier run left its record here (without one, every report will be made)."""
+        return (self.out / STATE_FILE).is_file()
 
-    ds = dataset(jobs[0].processed_dir, jobs[0].review or None, lang)
-    try:
-        if todo:
-            engine.start(len(todo))                     # kernels start and import the package ...
-            ds.prepare()                                # ... while the whole-table computations run here
-            task = functools.partial(run_job, wall_limit=wall_limit, self_contained=self_contained,
-                                     deliver=engine.remote)
-            engine.run(task, todo, collect, _lost, show_running)
-    except KeyboardInterrupt:
-        engine.stop()                                   # workers and their kernels, whatever they were doing
-        raise
-    finally:
-        bar.close()
-        store.write_text(out / STATE_FILE, json.dumps(state, indent=1))
-        shutil.rmtree(runtime_dir, ignore_errors=True)
-    order = {k: i for i, k in enumerate(("province", "national", "feasibility", ds.ref.units.area_level, "sector"))}
-    results.sort(key=lambda r: (order.get(r.kind, 9), r.unit))
-    # the index lists every report of the folder, also those made by earlier runs (other units or languages)
-    entries = {stem: e for stem, e in state.items() if isinstance(e, dict) and "kind" in e
-               and (e.get("status") != "ok" or (out / f"{stem}.html").exists())}
-    by = {(r.unit, r.kind): r for r in results}
-    for j in jobs:
-        entries[j.stem] = {**entries.get(j.stem, {}), **asdict(by[(j.unit, j.kind)])}
-    rows = sorted(entries.values(), key=lambda e: (order.get(e["kind"], 9), e["unit"], e.get("lang", "vi")))
-    if pdf:   # every report that exists now, printed where its PDF is missing or older than its page
-        _print(results, out, n_jobs, lang)
-    write_index(out, rows, ds.ref, lang=lang, sample=ds.sample, submissions=ds.submissions)
-    return results
+    def start(self, review: str = "", n_tasks: int | None = None) -> None:
+        """Start the engine's workers; their kernels load the package and ``review`` as they boot."""
+        if self.engine is None:
+            log_dir = self.out / "logs"
+            log_dir.mkdir(parents=True, exist_ok=True)
+            self.engine = ENGINES["dask" if self.scheduler else "local"](
+                n_jobs=self.n_jobs, scheduler=self.scheduler, log_dir=str(log_dir),
+                runtime_dir=str(self.out / ".runtime"), notebook_dir=str(notebooks_dir()), review=review)
+            self.engine.start(n_tasks or self.n_jobs)
+
+    def run(self, jobs: list[Job], *, force: bool = False, progress: bool = True, wall_limit: float = 600.0,
+            self_contained: bool = False, pdf: bool = False) -> list[JobResult]:
+        import functools
+
+        from tqdm import tqdm
+
+        from ..outputs.html import ensure_assets, write_index
+
+        out, lang = self.out, jobs[0].lang
+        if not self_contained:
+            ensure_assets(out)
+        state = _load_state(out)
+        results: list[JobResult] = []
+        todo = []
+        for j in jobs:
+            prev = state.get(j.stem)
+            if not force and prev and prev.get("key") == j.key and (out / f"{j.stem}.html").exists():
+                results.append(JobResult(j.unit, j.kind, j.label, "skipped", 0.0, f"{j.stem}.html"))
+            else:
+                todo.append(j)
+        bar = tqdm(total=len(todo), desc=t("run_col_report", lang), unit="", disable=not progress or not todo)
+
+        def collect(j: Job, r: JobResult) -> None:
+            write_delivered(out, r)   # outputs of a remote worker: written here, by the client only
+            results.append(r)
+            _record(state, j, r)
+            bar.set_postfix_str(f"{j.stem}: {t('run_status_' + r.status, j.lang)}")
+            bar.update()
+
+        def show_running(running: list[Job]) -> None:  # what the workers are on now
+            if running:
+                bar.set_postfix_str(t("run_running", lang, stems=", ".join(j.stem for j in running)))
+
+        ds = dataset(jobs[0].processed_dir, jobs[0].review or None, lang)
+        try:
+            if todo:
+                self.start(jobs[0].review, len(todo))      # kernels start and import the package ...
+                ds.prepare()                                # ... while the whole-table computations run here
+                task = functools.partial(run_job, wall_limit=wall_limit, self_contained=self_contained,
+                                         deliver=self.engine.remote)
+                self.engine.run(task, todo, collect, _lost, show_running)
+        finally:
+            bar.close()
+            store.write_text(out / STATE_FILE, json.dumps(state, indent=1))
+        if self.engine is not None and not todo:   # started early, and nothing changed after all
+            self.engine.stop()
+        order = {k: i for i, k in enumerate(("province", "national", "feasibility", ds.ref.units.area_level, "sector"))}
+        results.sort(key=lambda r: (order.get(r.kind, 9), r.unit))
+        # the index lists every report of the folder, also those made by earlier runs (other units or languages)
+        entries = {stem: e for stem, e in state.items() if isinstance(e, dict) and "kind" in e
+                   and (e.get("status") != "ok" or (out / f"{stem}.html").exists())}
+        by = {(r.unit, r.kind): r for r in results}
+        for j in jobs:
+            entries[j.stem] = {**entries.get(j.stem, {}), **asdict(by[(j.unit, j.kind)])}
+        rows = sorted(entries.values(), key=lambda e: (order.get(e["kind"], 9), e["unit"], e.get("lang", "vi")))
+        if pdf:   # every report that exists now, printed where its PDF is missing or older than its page
+            _print(results, out, self.n_jobs, lang)
+        write_index(out, rows, ds.ref, lang=lang, sample=ds.sample, submissions=ds.submissions)
+        return results
 
 
 def _print(results: list[JobResult], out: Path, n_jobs: int, lang: str) -> None:

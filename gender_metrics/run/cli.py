@@ -300,7 +300,7 @@ def _brief(args) -> int:
 
     from ..outputs.brief import ChromiumMissing, write_brief
     from ..present.annex import leader_summary
-    from ..present.report import provenance_text
+    from ..present.pages import provenance_text
 
     _expect_suffix(args, ".html")
     ds = _data(args)
@@ -363,20 +363,24 @@ def _feedback(args) -> int:
 
 def _run(args) -> int:
     from ..outputs.pdf import NoBrowser
-    from ..present.report import index_name
+    from ..present.pages import index_name
     from ..store import load_table
-    from .batch import plan, run
+    from .batch import Batch, plan
 
     L = args.lang
     if load_table("submissions", args.processed, L).empty:   # an empty data set: no report would say anything
         print(f"gender-metrics run: {t('run_no_submissions', L, processed=args.processed or 'data/processed')}",
               file=sys.stderr)
         return 1
-    jobs = plan(args.unit, args.kind, lang=L, processed_dir=args.processed, out_dir=args.out, review=_review(args),
-                context_processed=args.context_processed)
+    review = _review(args)
     try:
-        results = run(jobs, n_jobs=args.jobs, force=args.force, wall_limit=args.wall_limit,
-                      scheduler=args.scheduler, self_contained=args.self_contained, pdf=args.pdf)
+        with Batch(args.out, n_jobs=args.jobs, scheduler=args.scheduler, lang=L) as batch:
+            if (args.force or not batch.has_state()) and not args.unit and not args.kind:
+                batch.start(review)   # every report will be made: the workers boot while the jobs are planned
+            jobs = plan(args.unit, args.kind, lang=L, processed_dir=args.processed, out_dir=batch.out, review=review,
+                        context_processed=args.context_processed)
+            results = batch.run(jobs, force=args.force, wall_limit=args.wall_limit, self_contained=args.self_contained,
+                                pdf=args.pdf)
     except NoBrowser as exc:
         print(f"gender-metrics run: {exc}", file=sys.stderr)
         return 1

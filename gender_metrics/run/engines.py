@@ -121,8 +121,8 @@ ENGINES = {LocalProcesses.name: LocalProcesses, DaskCluster.name: DaskCluster}
 # ---------------------------------------------------------------------------- worker set-up
 def init_worker(log_dir: str, runtime_dir: str, notebook_dir: str, review: str, pids) -> None:
     """Worker set-up: stderr to reports/logs/, Ctrl-C left to the parent, SIGTERM and exit shut the
-    kernel down; the kernel starts now and loads the package and the review while the parent prepares
-    the data."""
+    kernel down; the kernel starts first and loads the package and the review while this worker imports
+    papermill and nbconvert and the parent prepares the data."""
     import atexit
 
     from .kernel import Worker
@@ -140,11 +140,12 @@ def init_worker(log_dir: str, runtime_dir: str, notebook_dir: str, review: str, 
     atexit.register(Worker.drop)
     pids.put(os.getpid())
     Worker.runtime_dir = runtime_dir
-    Worker.warm(notebook_dir, review, meanwhile=_make_exporter)
+    Worker.warm(notebook_dir, review, meanwhile=_prepare_worker)
 
 
-def _make_exporter() -> None:
-    """nbconvert's exporter and its templates, loaded while the worker's kernel boots."""
+def _prepare_worker() -> None:
+    """papermill, nbconvert's exporter and its templates, loaded while the worker's kernel boots."""
     from ..outputs.html import exporter
+    from . import papermill_engine  # noqa: F401 - registers the engine
 
     exporter()

@@ -1,6 +1,8 @@
 """One warm kernel per worker process: started once (with retries), its namespace reset before each
 report, interrupted or killed at the report's wall-clock limit, shut down at the end with its
-connection file removed. Reports run through papermill's public ``execute_notebook`` with ``km=``.
+connection file removed. Reports run through papermill's public ``execute_notebook`` with ``km=``
+(the engine is in :mod:`.papermill_engine`; this module needs only jupyter_client, so a worker starts
+its kernel before it imports papermill and nbconvert).
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ import time
 from pathlib import Path
 
 from jupyter_client.manager import KernelManager
-from papermill.engines import NBClientEngine, papermill_engines
-from papermill.log import logger
 
 from ..i18n import t
 from ..store import temporary_name
@@ -22,9 +22,9 @@ KERNEL = "python3"
 START_TRIES = 3
 READY_TIMEOUT = 60
 CELL_TIMEOUT = 600
-# imports, the review's reference data and the templates, paid while the parent prepares the data
+# imports, the review's reference data and the templates: run by the kernel as it starts (IPython's
+# ``exec_lines``), while the worker imports papermill and the parent prepares the data
 WARM_UP = "import gender_metrics.present.report as _gm_report; _gm_report.warm({review!r}); del _gm_report"
-ENGINE = "gender_metrics"
 # a report kernel keeps no input history (IPython writes every cell to an SQLite file otherwise)
 KERNEL_ARGS = ["--HistoryManager.enabled=False"]
 # a fresh namespace for every report: the user's names and the output cache go (imports and the
@@ -32,6 +32,11 @@ KERNEL_ARGS = ["--HistoryManager.enabled=False"]
 RESET = ("(lambda ip: ([ip.user_ns.pop(k) for k in [k for k in ip.user_ns if k not in ip.user_ns_hidden "
          "and k not in ('__builtins__', '__builtin__', '__name__')]], ip.history_manager.output_hist.clear()))"
          "(get_ipython())")
+
+
+def warm_up_args(review: str | None) -> list[str]:
+    """The kernel's command-line arguments that make it load the package and ``review`` as it starts."""
+    return [f"--IPKernelApp.exec_lines={WARM_UP.format(review=review or None)}"]
 
 
 class KernelStartError(RuntimeError):
@@ -71,28 +76,11 @@ class WorkerKernel(KernelManager):
                 break
 
 
-class WarmEngine(NBClientEngine):
-    """papermill's nbclient engine on a running kernel and its client (``km=``, ``kc=``): registered as
-    the papermill engine ``gender_metrics``, called through ``papermill.execute_notebook``."""
-
-    @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-                                 start_timeout=60, execution_timeout=None, km=None, kc=None, **kwargs):
-        from papermill.clientwrap import PapermillNotebookClient
-
-        client = PapermillNotebookClient(nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout,
-                                         kernel_name=kernel_name, log=logger, log_output=log_output,
-                                         stdout_file=stdout_file, stderr_file=stderr_file)
-        client.kc = kc   # reused: the client's channels stay open for the next report
-        return client.execute()
-
-
-papermill_engines.register(ENGINE, WarmEngine)
-
-
-def start_kernel(cwd: str, runtime_dir: str | None = None, meanwhile=None) -> WorkerKernel:
+def start_kernel(cwd: str, runtime_dir: str | None = None, meanwhile=None, extra_args=(), started=None) -> WorkerKernel:
     """Start a kernel in ``cwd`` and wait until it answers; retry on a start-up race or a slow machine.
-    ``meanwhile``: work to do in this process while the kernel boots (called once)."""
+    ``meanwhile``: work to do in this process while the kernel boots (called once); ``extra_args``: more
+    arguments for the kernel (:func:`warm_up_args`); ``started``: called with the kernel's manager as soon
+    as its process runs, before the wait (a worker stopped during the wait then stops its kernel too)."""
     last = None
     for attempt in range(1, START_TRIES + 1):
         kw = {"kernel_name": KERNEL}
@@ -101,7 +89,9 @@ def start_kernel(cwd: str, runtime_dir: str | None = None, meanwhile=None) -> Wo
             kw["connection_file"] = str(Path(runtime_dir) / f"kernel-{os.getpid()}-{attempt}.json")
         km = WorkerKernel(**kw)
         try:
-            km.start_kernel(cwd=cwd, extra_arguments=KERNEL_ARGS)
+            km.start_kernel(cwd=cwd, extra_arguments=[*KERNEL_ARGS, *extra_args])
+            if started is not None:
+                started(km)
             if meanwhile is not None:
                 meanwhile()
                 meanwhile = None
@@ -138,7 +128,7 @@ class Worker:
     def kernel(cls, cwd: str) -> WorkerKernel:
         if cls.km is None or not cls.km.is_alive() or cls.cwd != cwd:
             cls.drop()
-            cls.km, cls.cwd = start_kernel(cwd, cls.runtime_dir), cwd
+            cls.km, cls.cwd = start_kernel(cwd, cls.runtime_dir, started=cls._starting), cwd
             cls._stop_at_exit()
         return cls.km
 
@@ -155,12 +145,15 @@ class Worker:
 
     @classmethod
     def warm(cls, cwd: str, review: str = "", meanwhile=None) -> None:
-        """Start the kernel (doing ``meanwhile`` as it boots) and send it the package's imports and
-        the review's data, without waiting for them. A failure is left to the first report to retry."""
+        """Start the kernel, which loads the package and the review's data as it boots, while this
+        process does ``meanwhile``. A failure is left to the first report to retry."""
         with contextlib.suppress(Exception):
             cls.drop()
-            cls.km, cls.cwd = start_kernel(cwd, cls.runtime_dir, meanwhile), cwd
-            cls.km.shell(WARM_UP.format(review=review or None), wait=False)
+            cls.km, cls.cwd = start_kernel(cwd, cls.runtime_dir, meanwhile, warm_up_args(review), cls._starting), cwd
+
+    @classmethod
+    def _starting(cls, km: WorkerKernel) -> None:
+        cls.km = km   # known while it boots: drop() stops it
 
     @classmethod
     def drop(cls) -> None:
@@ -173,6 +166,8 @@ def execute(notebook: str, out: Path, parameters: dict, wall_limit: float, lang:
     traceback) is written to ``out`` atomically and returned. Raises on a failed cell, a timeout."""
     import nbformat
     import papermill as pm
+
+    from .papermill_engine import ENGINE
 
     cwd = str(Path(notebook).parent)
     km = Worker.kernel(cwd)

@@ -37,6 +37,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .locking import Busy, locked  # noqa: F401 - every command's folder lock, re-exported
+
 FORMAT = 3            # version of the processed folder's layout (3: ingest_report as parquet, blanks)
 KEEP_VERSIONS = 2     # the current version and the one before it
 CURRENT = "CURRENT"
@@ -130,28 +132,6 @@ def write_text(path: Path | str, text: str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
-
-
-class Busy(RuntimeError):
-    """Another command is writing to the same folder."""
-
-
-@contextlib.contextmanager
-def locked(folder: Path | str, message: str) -> Iterator[None]:
-    """Hold the folder's lock (``.lock``, via filelock: works on every OS) or raise :class:`Busy`."""
-    from filelock import FileLock, Timeout
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(folder / ".lock"), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise Busy(message) from None
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 FORMULA_START = ("=", "+", "-", "@")

@@ -73,9 +73,9 @@ def layer(name: str) -> str:
 
 # which of the package's parts each part may import
 ALLOWED = {
-    "i18n": {"yamlio"}, "yamlio": set(), "paths": set(),
+    "i18n": {"yamlio"}, "yamlio": set(), "paths": set(), "locking": set(),
     "reference": {"i18n", "yamlio"},
-    "store": {"i18n", "paths"},
+    "store": {"i18n", "paths", "locking"},
     "core": {"reference", "i18n"},
     "forms": {"reference", "store", "i18n"},
     "ingest": {"forms", "store", "reference", "i18n", "paths"},

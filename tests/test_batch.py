@@ -122,7 +122,7 @@ def test_job_key_covers_code_and_submissions(processed, tmp_path, monkeypatch, r
     from gender_metrics.ingest import ingest
 
     key = plan(["440"], processed_dir=processed, out_dir=tmp_path)[0].key
-    monkeypatch.setattr(batch, "code_fingerprint", lambda: "edited catalogue")
+    monkeypatch.setattr("gender_metrics.present.data.code_fingerprint", lambda: "edited catalogue")
     assert plan(["440"], processed_dir=processed, out_dir=tmp_path)[0].key != key
     monkeypatch.undo()
     # only a submission date changes: the reports show timeliness, so the data hash changes
@@ -302,3 +302,4 @@ def test_workers_started_before_planning_are_stopped_when_planning_fails(process
     with batch.Batch(out, n_jobs=1) as b:   # the lock was released
         res = b.run(plan(["so-tu-phap"], processed_dir=processed, out_dir=out), progress=False)
     assert [r.status for r in res] == ["ok"] and b.has_state()
+

@@ -413,3 +413,17 @@ def test_every_assessment_cell_of_every_sample_form_is_in_its_units_report(raw_d
             assert quote.text in province
             checked += 1
     assert len(forms) == 25 and checked == 25 * len(lay.section_rows)   # 13 districts, 12 departments; every section
+
+
+def test_a_units_rows_are_the_rows_a_filter_gives(processed):
+    """``Dataset.unit_rows`` (each table split by unit once per kernel) gives what ``t[t.unit == u]`` gives: the
+    same rows, order, index and values, text as Python strings; a unit without rows gets the empty table."""
+    from gender_metrics.present.data import dataset
+
+    ds = dataset(processed)
+    for name in ("progress", "feasibility", "observations", "bands", "proposed", "province_observations"):
+        table = getattr(ds, name)
+        for unit in [*dict.fromkeys(table.unit)][:5] + ["no-such-unit"]:
+            got = ds.unit_rows(name, unit)
+            pd.testing.assert_frame_equal(got, table[table.unit == unit])
+    assert ds.observations.unit.dtype == object and str(ds.table("observations").unit.dtype) == "str"

@@ -148,11 +148,11 @@ class Layout:
             self._rows[key] = self._indicators_for(code, strategy)
         return self._rows[key].copy()
 
-    def indicator_ids(self, code: str) -> tuple[str, ...]:
-        """The ids of :meth:`indicators_for` (the judged strategy), without copying the table."""
-        key = ("ids", self._row_set(str(code)))
+    def indicator_ids(self, code: str, strategy: str | None = None) -> tuple[str, ...]:
+        """The ids of :meth:`indicators_for`, without copying the table."""
+        key = ("ids", self._row_set(str(code)), strategy or self.ref.review.strategy)
         if key not in self._rows:
-            self._rows[key] = tuple(self.indicators_for(code).id)
+            self._rows[key] = tuple(self.indicators_for(code, strategy).id)
         return self._rows[key]
 
     def _row_set(self, code: str) -> str:
@@ -163,7 +163,7 @@ class Layout:
 
     def _indicators_for(self, code: str, strategy: str) -> pd.DataFrame:
         ref = self.ref
-        cat = ref.catalogue.for_strategy(strategy)
+        cat = ref.indicators_of(strategy)
         level = ref.units.level(code)
         if level == ref.units.area_level:
             return cat[cat.district_level.astype(bool)].reset_index(drop=True)

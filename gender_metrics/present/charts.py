@@ -144,31 +144,39 @@ def _verdict_hover(d: pd.DataFrame, head: str) -> dict:
     return {"customdata": d.verdict.astype(str).tolist(), "hovertemplate": head + " · %{customdata}<extra></extra>"}
 
 
+def _zero_nan(x: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(x), 0.0, x)
+
+
 def progress_chart(prog: pd.DataFrame, labels: dict[str, str], milestone: int, title: str, x_title: str,
                    lang: str = "vi") -> Chart:
     """Progress ratio towards the milestone target per indicator, with its 95% interval, by status."""
-    d = prog[(prog.milestone == milestone) & prog.progress_ratio.notna()].copy()
+    d = prog[(prog.milestone == milestone) & prog.progress_ratio.notna()]
     if d.empty:
         return empty(title, lang)
-    span = d.target - d.baseline
+    d = d.iloc[::-1]   # the first indicator on top
+    col = {c: d[c].to_numpy(dtype=float) for c in ("baseline", "target", "ci_low", "ci_high", "progress_ratio")}
+    span = col["target"] - col["baseline"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        lo = (d.ci_low - d.baseline) / span
-        hi = (d.ci_high - d.baseline) / span
-    d["lo"], d["hi"] = np.fmin(lo, hi), np.fmax(lo, hi)
-    d["label"] = d.indicator.map(labels).fillna(d.indicator)
-    if "breakdown" in d:
-        d["label"] = d.label + np.where(d.breakdown != "", " (" + d.breakdown.map(
-            lambda b: t(f"breakdown_{b}", lang) if b else "") + ")", "")
-    d = d.iloc[::-1]
+        lo = (col["ci_low"] - col["baseline"]) / span
+        hi = (col["ci_high"] - col["baseline"]) / span
+    lo, hi = np.fmin(lo, hi), np.fmax(lo, hi)
+    bds = d.breakdown.tolist() if "breakdown" in d else [""] * len(d)
+    labels = [labels.get(i, i) + ((" (" + (t(f"breakdown_{b}", lang) if b else "") + ")") if b != "" else "")
+              for i, b in zip(d.indicator.tolist(), bds, strict=True)]
+    status = d.status.tolist()
+    pr = np.clip(col["progress_ratio"], -1, 2)
     data = []
-    for status, g in d.groupby("status", sort=False, observed=True):
-        pr = g.progress_ratio.clip(-1, 2)
+    for s in dict.fromkeys(x for x in status if isinstance(x, str)):   # in order of first appearance
+        at = np.flatnonzero([x == s for x in status])
+        g = d.iloc[at]
         data.append({
-            "type": "bar", "y": g.label, "x": pr, "orientation": "h", "name": t(f"status_{status}", lang),
-            "marker": {"color": STATUS_COLORS.get(status, "#777"), "pattern": _unsure_pattern(g)},
+            "type": "bar", "y": [labels[k] for k in at], "x": pr[at], "orientation": "h",
+            "name": t(f"status_{s}", lang),
+            "marker": {"color": STATUS_COLORS.get(s, "#777"), "pattern": _unsure_pattern(g)},
             "error_x": {"type": "data", "symmetric": False,
-                        "array": (g.hi.clip(-1, 2) - pr).clip(lower=0).fillna(0),
-                        "arrayminus": (pr - g.lo.clip(-1, 2)).clip(lower=0).fillna(0),
+                        "array": _zero_nan(np.maximum(np.clip(hi[at], -1, 2) - pr[at], 0)),
+                        "arrayminus": _zero_nan(np.maximum(pr[at] - np.clip(lo[at], -1, 2), 0)),
                         "color": "#555", "thickness": 1},
             **_verdict_hover(g, "%{y}: %{x:.2f}"),
         })

@@ -77,6 +77,7 @@ class Dataset:
     def __init__(self, version_dir: Path, ref: Reference, manifest: dict):
         self.version_dir, self.ref, self.manifest = version_dir, ref, manifest
         self._tables: dict[str, pd.DataFrame] = {}
+        self._by_unit: dict[str, tuple[pd.DataFrame, dict[str, pd.DataFrame]]] = {}
 
     # ------------------------------------------------------------------ stored tables
     def table(self, name: str) -> pd.DataFrame:
@@ -185,6 +186,16 @@ class Dataset:
         return ProvinceTargets(**frames)
 
     # ------------------------------------------------------------------ report inputs
+    def unit_rows(self, name: str, unit: str) -> pd.DataFrame:
+        """The rows of one unit in the table ``name`` that the reports show ("progress", "observations" …),
+        in the table's order and with its index: ``table[table.unit == unit]``, the table split by unit once
+        per data set (a kernel makes many reports of one data set)."""
+        if name not in self._by_unit:
+            df = getattr(self, name)
+            self._by_unit[name] = (df.iloc[0:0], dict(iter(df.groupby("unit", sort=False, observed=True))))
+        empty, by = self._by_unit[name]
+        return by.get(unit, empty)
+
     def input_hash(self, unit: str) -> str:
         """A hash of the data one unit's report shows: its own rows (the province's: every unit's)."""
         if unit == self.ref.province:

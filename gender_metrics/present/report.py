@@ -122,8 +122,7 @@ class UnitReport:
 
     @cached_property
     def progress(self) -> pd.DataFrame:
-        p = self.data.progress
-        return p[p.unit == self.unit].reset_index(drop=True)
+        return self.data.unit_rows("progress", self.unit).reset_index(drop=True)
 
     @property
     def all_progress(self) -> pd.DataFrame:
@@ -207,6 +206,10 @@ class UnitReport:
         return charts.progress_chart(self._with_verdicts(p[p.milestone == self.review.final]), labels, self.review.final,
                                      self.T("chart_progress_title"), self.T("chart_progress_x"), self.lang)
 
+    def _observations(self) -> pd.DataFrame:
+        """This unit's observations (the province: the values the core aggregates for it)."""
+        return self.data.unit_rows("province_observations" if self.is_province else "observations", self.unit)
+
     def _with_verdicts(self, prog: pd.DataFrame) -> pd.DataFrame:
         """``prog`` with each verdict in words, both layers ("Chưa đạt (số liệu nhỏ: 3 ca)"), for hovers."""
         out = prog.copy()
@@ -218,8 +221,8 @@ class UnitReport:
         from ..core import stats
 
         indicator = self.ref.indicator(indicator or self.main_indicator, lang=self.lang)
-        obs = self.data.province_observations if self.is_province else self.data.observations
-        d = obs[(obs.unit == self.unit) & (obs.indicator == indicator) & (obs.breakdown == "")].copy()
+        obs = self._observations()
+        d = obs[(obs.indicator == indicator) & (obs.breakdown == "")].copy()
         info = self.ref.judged.loc[indicator]
         d["ci_low"], d["ci_high"] = stats.value_interval(info.interval, d.numerator, d.denominator, info.factor)
         tg = self.ref.judged_targets
@@ -277,8 +280,7 @@ class UnitReport:
 
     def targets_table(self) -> Block:
         """The unit's proposed targets beside the national ones."""
-        prop = self.data.proposed
-        v = views.targets_rows(prop[prop.unit == self.unit], self.ref, self.lang)
+        v = views.targets_rows(self.data.unit_rows("proposed", self.unit), self.ref, self.lang)
         cols = ["id", "name", "unit"] + [f"{k}_{y}" for y in self.review.feasibility_years for k in ("national", "proposed")]
         return self._table(self.T("section_targets"), views.targets_head(self.ref, self.lang), v, cols,
                            num=cols[3:], empty=t("no_text", self.lang))
@@ -287,8 +289,7 @@ class UnitReport:
     @cached_property
     def feasibility(self) -> pd.DataFrame:
         """The unit's rows of the feasibility table, for the national targets and its own proposals."""
-        f = self.data.feasibility
-        return f[f.unit == self.unit].reset_index(drop=True)
+        return self.data.unit_rows("feasibility", self.unit).reset_index(drop=True)
 
     def feasibility_table(self) -> Block:
         """Can each target be reached on the trend: P, k, verdict, reachable value."""
@@ -304,14 +305,13 @@ class UnitReport:
         if indicator is None:
             return charts.empty(self.T("section_feasibility"), self.lang)
         pred = ref.next.history.get(indicator)
-        hist = self.data.province_observations if self.is_province else self.data.observations
-        hist = hist[(hist.unit == self.unit) & (hist.indicator == pred) & (hist.breakdown == "")] if pred \
-            else hist.iloc[0:0]
-        band = self.data.bands
-        band = band[(band.unit == self.unit) & (band.indicator == indicator)]
+        hist = self._observations()
+        hist = hist[(hist.indicator == pred) & (hist.breakdown == "")] if pred else hist.iloc[0:0]
+        band = self.data.unit_rows("bands", self.unit)
+        band = band[band.indicator == indicator]
         national = ref.next_targets[ref.next_targets.id == indicator][["year", "value"]]
-        prop = self.data.proposed
-        proposed = prop[(prop.unit == self.unit) & (prop.indicator == indicator)][["year", "value"]]
+        prop = self.data.unit_rows("proposed", self.unit)
+        proposed = prop[prop.indicator == indicator][["year", "value"]]
         title = self.T("chart_feasibility_title", indicator=f"{indicator} {ref.next.loc[indicator, f'short_{self.lang}']}")
         return charts.feasibility_chart(hist, band, national, proposed, title, self.lang)
 

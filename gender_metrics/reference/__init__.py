@@ -92,7 +92,7 @@ class Reference:
         catalogue's order: the unit tree assigns the judged strategy's indicators; another strategy's
         indicators go to the department its catalogue names (``sector``)."""
         strategy = strategy or self.review.strategy
-        cat = self.catalogue.for_strategy(strategy)
+        cat = self.indicators_of(strategy)
         if strategy == self.review.strategy:
             return list(cat.id[cat.id.isin(self.units.answers_for(code))])
         return list(cat.id[cat.sector == code])
@@ -115,6 +115,17 @@ class Reference:
     def info(self) -> dict[str, dict]:
         """Plain-dict view of the judged strategy's indicators (id -> fields), for per-cell code."""
         return {i: {"id": i, **r} for i, r in self.judged.to_dict("index").items()}
+
+    def indicators_of(self, strategy: str) -> pd.DataFrame:
+        """The catalogue rows of one strategy (``catalogue.for_strategy``, filtered once per strategy:
+        a plan asks for them once per unit). Read-only."""
+        if strategy not in self._by_strategy:
+            self._by_strategy[strategy] = self.catalogue.for_strategy(strategy)
+        return self._by_strategy[strategy]
+
+    @cached_property
+    def _by_strategy(self) -> dict[str, pd.DataFrame]:
+        return {}
 
     @cached_property
     def ids(self) -> dict[str, tuple[str, ...]]:

@@ -20,12 +20,11 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .. import store
 from ..i18n import LANGS, t
+from ..locking import Busy as BatchLocked
+from ..locking import locked
 from ..paths import default_reports_dir
-from ..present.data import code_fingerprint, dataset
 from ..present.pages import package_version, report_stem
-from ..store import Busy as BatchLocked
 from .engines import ENGINES
 
 REPORT_KINDS = ("sector", "province", "national", "feasibility")   # plus the review's area level
@@ -91,6 +90,7 @@ class ReferenceRows:
     hashed once; a report's hash combines its rows."""
 
     def __init__(self, ref):
+        from .. import store
         from ..forms.layout import layout_of
 
         self.ref, self.layout = ref, layout_of(ref)
@@ -100,6 +100,7 @@ class ReferenceRows:
         self.tg = self._rows(cat.targets, ["strategy", "id"])
         self.units = self._rows(ref.units.table, ["code"])
         self.breaks = self._rows(ref.breaks, ["unit"])
+        self._next: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     @staticmethod
     def _rows(df, keys) -> dict:
@@ -109,15 +110,22 @@ class ReferenceRows:
             out.setdefault(key if len(keys) > 1 else key[0], []).append(str(v))
         return out
 
+    def _continued(self, judged: tuple[str, ...]) -> tuple[str, ...]:
+        """The next strategy's indicators that continue one of ``judged``, or have no history (once per set)."""
+        if judged not in self._next:
+            nxt = self.ref.next
+            self._next[judged] = tuple(nxt.index[nxt.history.isin(judged) | nxt.history.isna()])
+        return self._next[judged]
+
     def of(self, unit: str, kind: str) -> str:
         ref, r = self.ref, self.ref.review
         everything = unit in (ref.province, ref.units.national) or kind == "feasibility"
         if everything:
             judged, nxt = list(ref.judged.index), list(ref.next.index)
         else:
-            judged = list(self.layout.indicators_for(unit).id)
-            nxt = (list(self.layout.indicators_for(unit, r.feasibility_strategy).id) if ref.units.level(unit) == "sector"
-                   else list(ref.next.index[ref.next.history.isin(judged) | ref.next.history.isna()]))
+            judged = self.layout.indicator_ids(unit)
+            nxt = (self.layout.indicator_ids(unit, r.feasibility_strategy) if ref.units.level(unit) == "sector"
+                   else self._continued(judged))
         keys = [(r.strategy, i) for i in judged] + [(r.feasibility_strategy, i) for i in nxt]
         parts = [self.review, *(v for k in keys for v in self.ind.get(k, []) + self.tg.get(k, []))]
         units = list(self.units) if everything else [unit]
@@ -138,6 +146,9 @@ def plan(units: list[str] | None = None, kinds: list[str] | None = None, *, lang
 
     ``context_processed``: the processed folder of the review a reorganised tree's area reports show as
     context (the review's ``context``; default: the project's ``data/processed`` when it holds it)."""
+    from .. import store
+    from ..present.data import code_fingerprint, dataset
+
     if lang not in LANGS:
         raise ValueError(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
     ds = dataset(processed_dir, review, lang)
@@ -260,6 +271,8 @@ def _files(folder: Path, rels: list[Path]) -> dict[str, bytes]:
 
 def write_delivered(out: Path, r: JobResult) -> None:
     """Write a remote worker's outputs into the reports folder (atomically), then let the bytes go."""
+    from .. import store
+
     for rel, data in (r.files or {}).items():
         with store.atomic_path(out / rel) as tmp:
             tmp.write_bytes(data)
@@ -321,15 +334,16 @@ class Batch:
         self.scheduler, self.lang = scheduler, lang
         self.engine = None
         self._lock = None
+        self._ran = False   # the engine's jobs all ran (an engine started for nothing is stopped at exit)
 
     def __enter__(self) -> Batch:
-        self._lock = store.locked(self.out, t("run_locked", self.lang, out=self.out))
+        self._lock = locked(self.out, t("run_locked", self.lang, out=self.out))
         self._lock.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
         try:
-            if self.engine is not None and exc[0] is not None:
+            if self.engine is not None and (exc[0] is not None or not self._ran):
                 self.engine.stop()   # workers and their kernels, whatever they were doing
         finally:
             shutil.rmtree(self.out / ".runtime", ignore_errors=True)
@@ -355,7 +369,9 @@ class Batch:
 
         from tqdm import tqdm
 
+        from .. import store
         from ..outputs.html import ensure_assets, write_index
+        from ..present.data import dataset
 
         out, lang = self.out, jobs[0].lang
         if not self_contained:
@@ -390,11 +406,10 @@ class Batch:
                 task = functools.partial(run_job, wall_limit=wall_limit, self_contained=self_contained,
                                          deliver=self.engine.remote)
                 self.engine.run(task, todo, collect, _lost, show_running)
+                self._ran = True
         finally:
             bar.close()
             store.write_text(out / STATE_FILE, json.dumps(state, indent=1))
-        if self.engine is not None and not todo:   # started early, and nothing changed after all
-            self.engine.stop()
         order = {k: i for i, k in enumerate(("province", "national", "feasibility", ds.ref.units.area_level, "sector"))}
         results.sort(key=lambda r: (order.get(r.kind, 9), r.unit))
         # the index lists every report of the folder, also those made by earlier runs (other units or languages)

@@ -156,9 +156,6 @@ def _lang_of(argv: list[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ..reference import ReviewError, UnitError
-    from ..store import Busy, StoreError
-
     argv = sys.argv[1:] if argv is None else list(argv)
     lang = _lang_of(argv)
     args = _parser(lang).parse_args(argv)
@@ -168,13 +165,19 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except Busy as exc:
-        print(f"gender-metrics {args.command}: {exc}", file=sys.stderr)
-        return 1
-    except (ValueError, FileNotFoundError, ReviewError, StoreError) as exc:  # UnitError is a ValueError
-        text = exc.text(args.lang) if isinstance(exc, UnitError) else exc
-        print(f"gender-metrics {args.command}: {text}", file=sys.stderr)
-        return 2
+    except Exception as exc:   # the errors a user can act on, in words; the classes imported only now
+        from ..locking import Busy
+        from ..reference import ReviewError, UnitError
+        from ..store import StoreError
+
+        if isinstance(exc, Busy):
+            print(f"gender-metrics {args.command}: {exc}", file=sys.stderr)
+            return 1
+        if isinstance(exc, ValueError | FileNotFoundError | ReviewError | StoreError):  # UnitError is a ValueError
+            text = exc.text(args.lang) if isinstance(exc, UnitError) else exc
+            print(f"gender-metrics {args.command}: {text}", file=sys.stderr)
+            return 2
+        raise
 
 
 def _forget_interrupt() -> None:
@@ -362,9 +365,8 @@ def _feedback(args) -> int:
 
 
 def _run(args) -> int:
-    from ..outputs.pdf import NoBrowser
     from ..present.pages import index_name
-    from ..store import load_table
+    from ..store import load_table  # pandas, imported before the workers start: they share it
     from .batch import Batch, plan
 
     L = args.lang
@@ -372,22 +374,26 @@ def _run(args) -> int:
         print(f"gender-metrics run: {t('run_no_submissions', L, processed=args.processed or 'data/processed')}",
               file=sys.stderr)
         return 1
-    review = _review(args)
     try:
         with Batch(args.out, n_jobs=args.jobs, scheduler=args.scheduler, lang=L) as batch:
             if (args.force or not batch.has_state()) and not args.unit and not args.kind:
-                batch.start(review)   # every report will be made: the workers boot while the jobs are planned
-            jobs = plan(args.unit, args.kind, lang=L, processed_dir=args.processed, out_dir=batch.out, review=review,
-                        context_processed=args.context_processed)
+                # every report will be made: the workers and their kernels boot while this process plans
+                batch.start(args.review)   # (None: the default review, as _review says)
+            jobs = plan(args.unit, args.kind, lang=L, processed_dir=args.processed, out_dir=batch.out,
+                        review=_review(args), context_processed=args.context_processed)
             results = batch.run(jobs, force=args.force, wall_limit=args.wall_limit, self_contained=args.self_contained,
                                 pdf=args.pdf)
-    except NoBrowser as exc:
-        print(f"gender-metrics run: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print(f"gender-metrics run: {t('run_interrupted', L)}", file=sys.stderr)
         _forget_interrupt()
         return 130
+    except Exception as exc:
+        from ..outputs.pdf import NoBrowser
+
+        if not isinstance(exc, NoBrowser):
+            raise
+        print(f"gender-metrics run: {exc}", file=sys.stderr)
+        return 1
     failed = [r for r in results if r.status == "failed"]
     width = max((len(r.label) for r in results), default=10)
     col = {k: t(f"run_col_{k}", L) for k in ("unit", "kind", "status", "seconds", "report")}

@@ -55,6 +55,7 @@ class LocalProcesses:
                 collect(j, r)
             show_running([futures[f] for f in futures if f in pending and f.running()][:self.n_jobs])
         self.pool.shutdown(wait=True)
+        self.pool = None   # another run starts new workers
 
     def stop(self) -> None:
         """Ctrl-C: cancel what has not started and stop every worker (each shuts its kernel down)."""

@@ -16,7 +16,6 @@ from pathlib import Path
 from jupyter_client.manager import KernelManager
 
 from ..i18n import t
-from ..store import temporary_name
 
 KERNEL = "python3"
 START_TRIES = 3
@@ -167,6 +166,7 @@ def execute(notebook: str, out: Path, parameters: dict, wall_limit: float, lang:
     import nbformat
     import papermill as pm
 
+    from ..store import temporary_name
     from .papermill_engine import ENGINE
 
     cwd = str(Path(notebook).parent)

@@ -163,8 +163,9 @@ class Dataset:
             pass  # another process kept them first, or the folder is read-only: the tables are in memory
 
     def prepare(self) -> None:
-        """Compute (or read) the derived tables now, so that the reports find them on disk."""
-        self.derived  # noqa: B018 - the cached property computes and keeps them
+        """Compute the derived tables now unless they are on disk already, so that the reports find them."""
+        if not all((self.derived_dir / f"{n}.parquet").is_file() for n in DERIVED):
+            self.derived  # noqa: B018 - the cached property computes and keeps them
 
     # the derived tables, by name
     progress = _derived("progress")

@@ -353,14 +353,15 @@ class Batch:
         """Whether an earlier run left its record here (without one, every report will be made)."""
         return (self.out / STATE_FILE).is_file()
 
-    def start(self, review: str = "", n_tasks: int | None = None) -> None:
-        """Start the engine's workers; their kernels load the package and ``review`` as they boot."""
+    def start(self, review: str = "", n_tasks: int | None = None, notebook_dir: str | None = None) -> None:
+        """Start the engine's workers; their kernels (in ``notebook_dir``, default: the package's notebooks)
+        load the package and ``review`` as they boot."""
         if self.engine is None:
             log_dir = self.out / "logs"
             log_dir.mkdir(parents=True, exist_ok=True)
             self.engine = ENGINES["dask" if self.scheduler else "local"](
                 n_jobs=self.n_jobs, scheduler=self.scheduler, log_dir=str(log_dir),
-                runtime_dir=str(self.out / ".runtime"), notebook_dir=str(notebooks_dir()), review=review)
+                runtime_dir=str(self.out / ".runtime"), notebook_dir=notebook_dir or str(notebooks_dir()), review=review)
             self.engine.start(n_tasks or self.n_jobs)
 
     def run(self, jobs: list[Job], *, force: bool = False, progress: bool = True, wall_limit: float = 600.0,
@@ -401,7 +402,7 @@ class Batch:
         ds = dataset(jobs[0].processed_dir, jobs[0].review or None, lang)
         try:
             if todo:
-                self.start(jobs[0].review, len(todo))      # kernels start and import the package ...
+                self.start(jobs[0].review, len(todo), str(Path(jobs[0].notebook).parent))   # kernels start ...
                 ds.prepare()                                # ... while the whole-table computations run here
                 task = functools.partial(run_job, wall_limit=wall_limit, self_contained=self_contained,
                                          deliver=self.engine.remote)

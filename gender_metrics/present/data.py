@@ -54,7 +54,8 @@ def review_of(manifest: dict, review: str | Path | None) -> Reference:
 def text_as_objects(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with its text columns held as Python strings (object dtype) instead of Arrow: a report
     selects and reads a few dozen rows at a time, many times over, and each such step costs several
-    times more on Arrow-backed text (see benchmarks/bench_reports.py). Values are unchanged."""
+    times more on Arrow-backed text (the pieces of a district report took about a sixth less time on
+    04/12/2026). Values are unchanged."""
     text = [c for c, dtype in df.dtypes.items() if isinstance(dtype, pd.StringDtype)]
     return df.astype(dict.fromkeys(text, object)) if text else df
 

@@ -148,9 +148,8 @@ class Dataset:
     @cached_property
     def derived(self) -> dict[str, pd.DataFrame]:
         """The derived tables: read from disk when computed before, else computed and kept."""
-        d = self.derived_dir
-        if all((d / f"{n}.parquet").is_file() for n in DERIVED):
-            return {n: text_as_objects(pd.read_parquet(d / f"{n}.parquet")) for n in DERIVED}
+        if self._derived_on_disk():
+            return {n: text_as_objects(pd.read_parquet(self.derived_dir / f"{n}.parquet")) for n in DERIVED}
         frames = self.compute()
         self._keep(frames)
         return {n: text_as_objects(df) for n, df in frames.items()}
@@ -165,8 +164,11 @@ class Dataset:
 
     def prepare(self) -> None:
         """Compute the derived tables now unless they are on disk already, so that the reports find them."""
-        if not all((self.derived_dir / f"{n}.parquet").is_file() for n in DERIVED):
+        if not self._derived_on_disk():
             self.derived  # noqa: B018 - the cached property computes and keeps them
+
+    def _derived_on_disk(self) -> bool:
+        return all((self.derived_dir / f"{n}.parquet").is_file() for n in DERIVED)
 
     # the derived tables, by name
     progress = _derived("progress")

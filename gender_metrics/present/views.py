@@ -133,10 +133,10 @@ def results_rows(prog: pd.DataFrame, ref: Reference, lang: str) -> list[dict]:
     return rows
 
 
-
 def results_view(prog: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
     """:func:`results_rows` as a table (the packet, the Word draft)."""
     return pd.DataFrame(results_rows(prog, ref, lang))
+
 
 def status_text(r: dict, ref: Reference, lang: str) -> str:
     """The official verdict in words; an incomplete sum says how many areas it has ("3/13 huyện")."""
@@ -231,10 +231,10 @@ def targets_rows(prop: pd.DataFrame, ref: Reference, lang: str) -> list[dict]:
     return rows
 
 
-
 def targets_view(prop: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
     """:func:`targets_rows` as a table."""
     return pd.DataFrame(targets_rows(prop, ref, lang))
+
 
 def targets_head(ref: Reference, lang: str) -> list[str]:
     head = [t("col_id", lang), t("col_indicator", lang), t("col_unit", lang)]
@@ -291,10 +291,10 @@ def feasibility_rows(f: pd.DataFrame, ref: Reference, lang: str) -> list[dict]:
     return rows
 
 
-
 def feasibility_view(f: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
     """:func:`feasibility_rows` as a table (the Word draft)."""
     return pd.DataFrame(feasibility_rows(f, ref, lang))
+
 
 def feasibility_head(lang: str) -> list[str]:
     return [t("col_id", lang), t("col_indicator", lang), t("col_year", lang), t("col_target", lang, year=""),
@@ -404,10 +404,10 @@ def quality_rows(q: pd.DataFrame, ref: Reference, lang: str) -> list[dict]:
     return rows
 
 
-
 def quality_view(q: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
     """:func:`quality_rows` as a table."""
     return pd.DataFrame(quality_rows(q, ref, lang), columns=QUALITY_COLUMNS)
+
 
 def quality_head(lang: str) -> list[str]:
     return [t("col_unit_name", lang), t("col_id", lang), t("col_year", lang), t("col_value", lang),

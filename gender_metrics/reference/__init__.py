@@ -74,7 +74,7 @@ class Reference:
     @cached_property
     def judged(self) -> pd.DataFrame:
         """The judged strategy's indicators, indexed by id, in the catalogue's order."""
-        return self.catalogue.for_strategy(self.review.strategy).set_index("id")
+        return self.indicators_of(self.review.strategy).set_index("id")
 
     @cached_property
     def next(self) -> pd.DataFrame:
@@ -82,7 +82,7 @@ class Reference:
         judged strategy's indicator whose series is its trend. That is its ``predecessor`` when the review
         checks the next strategy's targets; the indicator itself when it checks the judged strategy's own
         later targets (a mid-term review); None for an indicator without a history."""
-        nxt = self.catalogue.for_strategy(self.review.feasibility_strategy).set_index("id")
+        nxt = self.indicators_of(self.review.feasibility_strategy).set_index("id")
         nxt["history"] = pd.Series(nxt.index, index=nxt.index, dtype=object) if self.review.checks_own_targets \
             else nxt.predecessor
         return nxt
@@ -126,12 +126,6 @@ class Reference:
     @cached_property
     def _by_strategy(self) -> dict[str, pd.DataFrame]:
         return {}
-
-    @cached_property
-    def ids(self) -> dict[str, tuple[str, ...]]:
-        """Each strategy's indicator ids, in the catalogue's order."""
-        cat = self.catalogue.indicators
-        return {s: tuple(cat.id[cat.strategy == s]) for s in self.catalogue.strategies}
 
     @property
     def highlights(self) -> list[str]:
@@ -205,7 +199,7 @@ class Reference:
         """The id of an indicator of ``strategy`` (default: the judged one) as a user wrote it ("4.1",
         " 4.1 ", 4.1); :class:`IndicatorError` naming the valid ids otherwise."""
         strategy = strategy or self.review.strategy
-        ids = self.ids.get(strategy, ())
+        ids = list(self.indicators_of(strategy).id)
         key = str(text).strip()
         if key not in ids:
             raise IndicatorError(t("indicator_unknown", lang, text=repr(text), strategy=strategy, ids=", ".join(ids)))

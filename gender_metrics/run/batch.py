@@ -9,6 +9,7 @@ one failing report from stopping the others (its executed notebook keeps the tra
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -333,12 +334,11 @@ class Batch:
         self.n_jobs = max(1, n_jobs or os.cpu_count() or 1)
         self.scheduler, self.lang = scheduler, lang
         self.engine = None
-        self._lock = None
+        self._held = contextlib.ExitStack()   # the folder's lock while the run lasts
         self._ran = False   # the engine's jobs all ran (an engine started for nothing is stopped at exit)
 
     def __enter__(self) -> Batch:
-        self._lock = locked(self.out, t("run_locked", self.lang, out=self.out))
-        self._lock.__enter__()
+        self._held.enter_context(locked(self.out, t("run_locked", self.lang, out=self.out)))
         return self
 
     def __exit__(self, *exc) -> None:
@@ -347,7 +347,7 @@ class Batch:
                 self.engine.stop()   # workers and their kernels, whatever they were doing
         finally:
             shutil.rmtree(self.out / ".runtime", ignore_errors=True)
-            self._lock.__exit__(*exc)
+            self._held.close()
 
     def has_state(self) -> bool:
         """Whether an earlier run left its record here (without one, every report will be made)."""

@@ -177,18 +177,33 @@ def test_a_remote_worker_writes_nothing_the_client_writes_its_files(processed, t
 
 
 def _kernels_with(mark: str) -> list[int]:
-    pids = []
+    """Report kernels (started as ipykernel, or forked by a worker and named so) of runs marked ``mark``:
+    in their environment, or, for a kernel forked from a worker of this very process (a fork keeps the
+    environment this process was started with), in this process's."""
+    procs = {}
     for d in Path("/proc").iterdir():
         if not d.name.isdigit():
             continue
         try:
             env = (d / "environ").read_bytes()
             cmd = (d / "cmdline").read_bytes()
-        except OSError:
+            comm = (d / "comm").read_text().strip()
+            ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
             continue
-        if f"GM_TEST_MARK={mark}".encode() in env and b"ipykernel" in cmd:
-            pids.append(int(d.name))
-    return pids
+        procs[int(d.name)] = (ppid, f"GM_TEST_MARK={mark}".encode() in env,
+                              b"ipykernel" in cmd or comm == kernel.FORKED_NAME)
+    here = os.environ.get("GM_TEST_MARK") == mark
+
+    def ours(pid: int) -> bool:
+        for _ in range(3):   # the kernel, its worker, the worker's parent
+            ppid, marked, _ = procs.get(pid, (0, False, False))
+            if marked or (here and pid == os.getpid()):
+                return True
+            pid = ppid
+        return False
+
+    return sorted(pid for pid, (_, _, is_kernel) in procs.items() if is_kernel and ours(pid))
 
 
 def test_ctrl_c_leaves_no_kernel_behind(processed, tmp_path):
@@ -283,6 +298,86 @@ def test_kernels_are_shut_down_and_their_connection_files_removed(tmp_path):
     assert not km.is_alive() and list(runtime.glob("*.json")) == []
 
 
+FORKED = """
+import json, os, sys
+from pathlib import Path
+
+import pandas  # noqa: F401 - loaded here, before the fork
+from gender_metrics.run import kernel
+
+work = Path(sys.argv[1])
+lock = open(work / ".lock", "w")   # a descriptor of this process that the kernel must not keep
+if sys.argv[2] == "dies":   # the forked child fails before it is a kernel: the next try is a new Python
+    kernel._run_forked_kernel = lambda argv, cwd: os._exit(3)
+km = kernel.start_kernel(str(work), str(work / "runtime"), fork=True)
+km.shell("import json, os, sys; json.dump({'comm': open('/proc/self/comm').read().strip(), 'ppid': os.getppid(), "
+         "'pandas': 'pandas' in sys.modules, 'cwd': os.getcwd(), "
+         "'fds': [os.path.realpath('/proc/self/fd/' + f) for f in os.listdir('/proc/self/fd')]}, open('info.json', 'w'))")
+info = json.loads((work / "info.json").read_text())
+pid = km.pid if isinstance(km, kernel.ForkedKernel) else km.provisioner.pid
+kernel.stop_kernel(km)
+print(json.dumps({"kind": type(km).__name__, "info": info, "me": os.getpid(), "alive": km.is_alive(),
+                  "proc": Path(f"/proc/{pid}").exists(), "files": sorted(p.name for p in (work / "runtime").iterdir())}))
+"""
+
+
+def _forked(tmp_path, how: str) -> dict:
+    import json
+
+    r = subprocess.run([sys.executable, "-c", FORKED, str(tmp_path), how], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def test_a_worker_forks_its_kernel_which_keeps_what_the_worker_loaded_and_none_of_its_files(tmp_path):
+    """A worker's first kernel is forked from it (pandas already loaded), in a session of its own, holding
+    none of the worker's descriptors (the folder's lock), and is stopped, reaped and its file removed."""
+    out = _forked(tmp_path, "forks")
+    assert out["kind"] == "ForkedKernel"
+    info = out["info"]
+    assert info["comm"] == kernel.FORKED_NAME and info["ppid"] == out["me"] and info["pandas"]
+    assert info["cwd"] == str(tmp_path)
+    assert not [f for f in info["fds"] if f.endswith(".lock")], info["fds"]
+    assert not out["alive"] and not out["proc"] and out["files"] == []
+
+
+def test_a_kernel_that_dies_as_it_forks_is_started_as_a_new_process(tmp_path):
+    out = _forked(tmp_path, "dies")
+    assert out["kind"] == "WorkerKernel" and out["info"]["comm"] != kernel.FORKED_NAME
+    assert not out["alive"] and not out["proc"] and out["files"] == []
+
+
+def test_the_reports_of_a_run_use_forked_kernels_stopped_when_it_ends(processed, tmp_path):
+    probe = _notebook(tmp_path / "probe.ipynb", "import os\nprint(open('/proc/self/comm').read().strip(), os.getpid())")
+    res = run([_job(processed, tmp_path / "out", probe)], n_jobs=1, progress=False)
+    assert [r.status for r in res] == ["ok"]
+    printed = "".join(o.get("text", "") for c in nbformat.read(res[0].notebook, as_version=4).cells
+                      for o in c.get("outputs", []))
+    name, pid = printed.split()
+    assert name == kernel.FORKED_NAME
+    assert not Path(f"/proc/{pid}").exists()   # stopped by its worker as the run ended, not left to notice
+
+
+def test_a_run_from_a_jupyter_kernel_starts_its_report_kernels_as_new_processes(processed, tmp_path):
+    """An analyst may run the batch from JupyterLab: a fork of that kernel would carry its session and
+    namespace, so the workers start their kernels as new processes, and every report is made."""
+    from nbclient import NotebookClient
+
+    probe = _notebook(tmp_path / "probe.ipynb", "print(open('/proc/self/comm').read().strip())")
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+            "from test_batch import _job\nfrom gender_metrics.run.batch import run\n"
+            f"res = run([_job({str(processed)!r}, {str(tmp_path / 'out')!r}, {probe!r}, u) for u in ('439', '440')], "
+            "n_jobs=2, progress=False)\nprint(*[r.status for r in res])")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code)]
+    NotebookClient(nb, timeout=300, kernel_name="python3").execute()
+    assert nb.cells[0].outputs[0]["text"].split() == ["ok", "ok"]
+    for stem in ("district-huong-son", "district-duc-tho"):
+        out = nbformat.read(str(tmp_path / "out" / "notebooks" / f"{stem}.ipynb"), as_version=4)
+        assert out.cells[-1].outputs[0]["text"].strip() == "python"   # not forked from the analyst's kernel
+    assert "forked kernel failed" not in "".join(p.read_text() for p in (tmp_path / "out" / "logs").iterdir())
+
+
 def test_workers_started_before_planning_are_stopped_when_planning_fails(processed, tmp_path, monkeypatch):
     """`run` boots its workers while it plans when every report will be made; a plan that fails then
     (here a wrong unit) leaves no kernel behind and the folder unlocked."""
@@ -295,10 +390,11 @@ def test_workers_started_before_planning_are_stopped_when_planning_fails(process
         deadline = time.time() + 60
         while time.time() < deadline and len(_kernels_with(mark)) < 2:
             time.sleep(0.2)
-        assert len(_kernels_with(mark)) == 2, "the two workers' kernels did not start"
+        seen = _kernels_with(mark)
+        assert len(seen) == 2, "the two workers' kernels did not start"
         plan(["no-such-unit"], processed_dir=processed, out_dir=out)
     time.sleep(1)
-    assert _kernels_with(mark) == [] and not (out / ".runtime").exists()
+    assert [pid for pid in seen if Path(f"/proc/{pid}").exists()] == [] and not (out / ".runtime").exists()
     with batch.Batch(out, n_jobs=1) as b:   # the lock was released
         res = b.run(plan(["so-tu-phap"], processed_dir=processed, out_dir=out), progress=False)
     assert [r.status for r in res] == ["ok"] and b.has_state()

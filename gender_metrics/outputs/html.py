@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import threading
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -59,9 +60,19 @@ def _clean(nb) -> None:
         cell.outputs = outputs
 
 
-@lru_cache(maxsize=1)
+_building = threading.Lock()
+
+
 def exporter():
-    """One exporter per process: nbconvert's template loading is paid once per worker, not per report."""
+    """One exporter per process: nbconvert's template loading is paid once per worker, not per report
+    (a worker may build it in a thread of its own while its first report runs: the lock makes the
+    report wait for that one)."""
+    with _building:
+        return _new_exporter()
+
+
+@lru_cache(maxsize=1)
+def _new_exporter():
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML

@@ -122,9 +122,9 @@ ENGINES = {LocalProcesses.name: LocalProcesses, DaskCluster.name: DaskCluster}
 # ---------------------------------------------------------------------------- worker set-up
 def init_worker(log_dir: str, runtime_dir: str, notebook_dir: str, review: str, pids) -> None:
     """Worker set-up: stderr to reports/logs/, Ctrl-C left to the parent, SIGTERM and exit shut the
-    kernel down; the kernel starts first and loads the package and the review while this worker imports
-    papermill and nbconvert and the parent prepares the data."""
-    import atexit
+    kernel down; the kernel is forked first (this process has one thread yet) and loads the package
+    and the review while this worker imports papermill and the parent prepares the data."""
+    from multiprocessing.util import Finalize
 
     from .kernel import Worker
 
@@ -138,15 +138,19 @@ def init_worker(log_dir: str, runtime_dir: str, notebook_dir: str, review: str, 
         os._exit(1)
 
     signal.signal(signal.SIGTERM, on_term)
-    atexit.register(Worker.drop)
+    # a pool's worker leaves through os._exit, which skips atexit; multiprocessing runs its finalizers
+    Finalize(Worker, Worker.drop, exitpriority=10)
     pids.put(os.getpid())
     Worker.runtime_dir = runtime_dir
-    Worker.warm(notebook_dir, review, meanwhile=_prepare_worker)
+    Worker.warm(notebook_dir, review, meanwhile=_prepare_worker, fork=True)
 
 
 def _prepare_worker() -> None:
-    """papermill, nbconvert's exporter and its templates, loaded while the worker's kernel boots."""
+    """papermill, loaded while the worker's kernel boots; nbconvert's exporter and its templates, in a
+    thread while the first report runs (the export comes after it)."""
+    import threading
+
     from ..outputs.html import exporter
     from . import papermill_engine  # noqa: F401 - registers the engine
 
-    exporter()
+    threading.Thread(target=exporter, name="gm-exporter", daemon=True).start()

@@ -309,7 +309,11 @@ work = Path(sys.argv[1])
 lock = open(work / ".lock", "w")   # a descriptor of this process that the kernel must not keep
 if sys.argv[2] == "dies":   # the forked child fails before it is a kernel: the next try is a new Python
     kernel._run_forked_kernel = lambda argv, cwd: os._exit(3)
-km = kernel.start_kernel(str(work), str(work / "runtime"), fork=True)
+if sys.argv[2] == "ipython":   # a terminal IPython session: a fork would carry its shell
+    from IPython.core.interactiveshell import InteractiveShell
+    InteractiveShell.instance()
+slow = ["--IPKernelApp.exec_lines=import time; time.sleep(2.5)"] if sys.argv[2] == "slow" else []
+km = kernel.start_kernel(str(work), str(work / "runtime"), extra_args=slow, fork=True)
 km.shell("import json, os, sys; json.dump({'comm': open('/proc/self/comm').read().strip(), 'ppid': os.getppid(), "
          "'pandas': 'pandas' in sys.modules, 'cwd': os.getcwd(), "
          "'fds': [os.path.realpath('/proc/self/fd/' + f) for f in os.listdir('/proc/self/fd')]}, open('info.json', 'w'))")
@@ -326,7 +330,7 @@ def _forked(tmp_path, how: str) -> dict:
 
     r = subprocess.run([sys.executable, "-c", FORKED, str(tmp_path), how], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout.strip().splitlines()[-1])
+    return {**json.loads(r.stdout.strip().splitlines()[-1]), "stderr": r.stderr}
 
 
 def test_a_worker_forks_its_kernel_which_keeps_what_the_worker_loaded_and_none_of_its_files(tmp_path):
@@ -344,6 +348,20 @@ def test_a_worker_forks_its_kernel_which_keeps_what_the_worker_loaded_and_none_o
 def test_a_kernel_that_dies_as_it_forks_is_started_as_a_new_process(tmp_path):
     out = _forked(tmp_path, "dies")
     assert out["kind"] == "WorkerKernel" and out["info"]["comm"] != kernel.FORKED_NAME
+    assert not out["alive"] and not out["proc"] and out["files"] == []
+
+
+def test_a_forked_kernel_slow_to_start_is_waited_for(tmp_path):
+    """Its client asks the manager whether it lives while it waits: a forked kernel still loading (a busy
+    machine, a large review) is waited for, not replaced by a new process."""
+    out = _forked(tmp_path, "slow")
+    assert out["kind"] == "ForkedKernel" and out["info"]["comm"] == kernel.FORKED_NAME
+
+
+def test_a_process_running_ipython_starts_its_kernels_as_new_processes(tmp_path):
+    out = _forked(tmp_path, "ipython")
+    assert out["kind"] == "WorkerKernel" and out["info"]["comm"] != kernel.FORKED_NAME
+    assert "forked kernel failed" not in out["stderr"]   # not tried, rather than tried and failed
     assert not out["alive"] and not out["proc"] and out["files"] == []
 
 

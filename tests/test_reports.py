@@ -64,10 +64,13 @@ def test_several_charts_are_one_result_that_shows_each(processed):
     assert isinstance(charts, Charts) and len(charts) == len(r.ref.highlights) >= 2
     assert all(isinstance(c, Chart) for c in charts)
     InteractiveShell.instance()
-    with capture_output() as shown:
-        from IPython.display import display
+    try:
+        with capture_output() as shown:
+            from IPython.display import display
 
-        display(r.summary(), charts)
+            display(r.summary(), charts)
+    finally:
+        InteractiveShell.clear_instance()   # this process runs no IPython after the test (its workers fork kernels)
     assert len(shown.outputs) == 1 + len(charts)
     assert all("gm-plot" in o.data["text/html"] for o in shown.outputs[1:])
 

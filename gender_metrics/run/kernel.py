@@ -93,15 +93,22 @@ class ForkedKernel(WorkerKernel):
     """A kernel forked from this process instead of started as a new Python: it begins with the modules
     this process has loaded (pandas, numpy, pyarrow: half a second less per kernel). Only for a process
     with one thread and no ZeroMQ context yet (a local worker as it starts): a fork copies one thread
-    only. Its process is this one's child: started, interrupted, stopped and reaped here."""
+    only. Its process is this one's child: started, signalled (its process group, as jupyter_client
+    does), stopped and reaped here. The manager's asynchronous methods, which its client calls while it
+    waits for the kernel and while a report runs, answer the same."""
 
     pid: int | None = None
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self._lock = threading.Lock()   # the wall-clock watchdog's thread and the worker's may both stop it
 
     def start_kernel(self, cwd: str | None = None, extra_arguments=(), **_) -> None:
         if self.pid is not None or threading.active_count() > 1:
             raise RuntimeError("a kernel is forked once, from a process with one thread")
         self.write_connection_file()
-        argv = ["-f", self.connection_file, *extra_arguments]
+        # parent_handle: the kernel exits by itself if this worker dies without stopping it
+        argv = ["-f", self.connection_file, f"--IPKernelApp.parent_handle={os.getpid()}", *extra_arguments]
         pid = os.fork()
         if pid == 0:   # the child: becomes the kernel and never returns
             _run_forked_kernel(argv, cwd)
@@ -112,32 +119,55 @@ class ForkedKernel(WorkerKernel):
         return self.pid is not None
 
     def is_alive(self) -> bool:
-        if self.pid is None:
-            return False
-        try:
-            done, _ = os.waitpid(self.pid, os.WNOHANG)
-        except ChildProcessError:
-            done = self.pid
-        if done:
-            self.pid = None
-        return not done
+        with self._lock:
+            pid = self.pid
+            if pid is None:
+                return False
+            try:
+                done = os.waitpid(pid, os.WNOHANG)[0] == pid
+            except ChildProcessError:
+                done = True
+            if done:
+                self.pid = None
+            return not done
 
     def interrupt_kernel(self) -> None:
-        if self.pid is not None:
-            os.kill(self.pid, signal.SIGINT)
+        self._signal(signal.SIGINT)
 
     def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
         """Stop the kernel: killed (it holds nothing that needs a clean exit) and reaped."""
-        if self.pid is None:
+        with self._lock:
+            pid, self.pid = self.pid, None
+            if pid is None:
+                return
+            self._signal(signal.SIGKILL, pid)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+    def _signal(self, sig: int, pid: int | None = None) -> None:
+        """``sig`` to the kernel's process group (what it started goes too), or to the kernel alone while
+        it has no session of its own yet."""
+        pid = pid or self.pid
+        if pid is None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
-        self.pid = None
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
 
     def cleanup_resources(self, restart: bool = False) -> None:
         self.cleanup_connection_file()
+
+    # what the client awaits (``wait_for_ready``, nbclient's check that the kernel lives)
+    async def _async_is_alive(self) -> bool:
+        return self.is_alive()
+
+    async def _async_interrupt_kernel(self) -> None:
+        self.interrupt_kernel()
+
+    async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        self.shutdown_kernel(now, restart)
 
 
 def _run_forked_kernel(argv: list[str], cwd: str | None) -> None:
@@ -161,7 +191,6 @@ def _run_forked_kernel(argv: list[str], cwd: str | None) -> None:
             comm.write(FORKED_NAME)   # what ps and top show: a report kernel, not another "python"
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.environ["JPY_PARENT_PID"] = str(os.getppid())   # the kernel exits when its worker is gone
         asyncio.set_event_loop(asyncio.new_event_loop())   # not one the worker made (its files are closed)
         from ipykernel.kernelapp import IPKernelApp
 
@@ -176,11 +205,13 @@ def _run_forked_kernel(argv: list[str], cwd: str | None) -> None:
         os._exit(code)
 
 
-def _in_a_kernel() -> bool:
-    """Whether this process is (a fork of) a Jupyter kernel: an analyst running the batch from JupyterLab.
-    A fork of it would carry that kernel's session and namespace, so its kernels start as new processes."""
-    app = sys.modules.get("ipykernel.kernelapp")
-    return app is not None and app.IPKernelApp.initialized()
+def _in_ipython() -> bool:
+    """Whether this process is (a fork of) one that runs IPython or another Jupyter application: an analyst
+    running the batch from JupyterLab or a terminal IPython. A fork would carry that session's shell and
+    namespace, so its kernels start as new processes."""
+    shell = sys.modules.get("IPython.core.interactiveshell")
+    app = sys.modules.get("traitlets.config.application")
+    return bool((shell and shell.InteractiveShell.initialized()) or (app and app.Application.initialized()))
 
 
 def start_kernel(cwd: str, runtime_dir: str | None = None, meanwhile=None, extra_args=(), started=None,
@@ -190,14 +221,14 @@ def start_kernel(cwd: str, runtime_dir: str | None = None, meanwhile=None, extra
     arguments for the kernel (:func:`warm_up_args`); ``started``: called with the kernel's manager as soon
     as its process runs, before the wait (a worker stopped during the wait then stops its kernel too);
     ``fork``: fork this process into the kernel (:class:`ForkedKernel`; the first try only, and only while
-    this process has one thread and is not itself a kernel)."""
+    this process has one thread and runs no IPython)."""
     last = None
     for attempt in range(1, START_TRIES + 1):
         kw = {"kernel_name": KERNEL}
         if runtime_dir:
             Path(runtime_dir).mkdir(parents=True, exist_ok=True)
             kw["connection_file"] = str(Path(runtime_dir) / f"kernel-{os.getpid()}-{attempt}.json")
-        forked = fork and attempt == 1 and CAN_FORK and threading.active_count() == 1 and not _in_a_kernel()
+        forked = fork and attempt == 1 and CAN_FORK and threading.active_count() == 1 and not _in_ipython()
         km = (ForkedKernel if forked else WorkerKernel)(**kw)
         try:
             km.start_kernel(cwd=cwd, extra_arguments=[*KERNEL_ARGS, *extra_args])

@@ -60,8 +60,13 @@ def test_progress_bar_shows_what_is_running(processed, tmp_path, capfd):
     assert "district-huong-son: xong" in err
 
 
-def test_wall_clock_limit_stops_a_hung_report_and_the_next_one_runs(processed, tmp_path):
-    hung = _notebook(tmp_path / "hung.ipynb", "import time\ntime.sleep(120)")
+@pytest.mark.parametrize("cell", ["import time\ntime.sleep(120)",
+                                  "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(120)"],
+                         ids=["interrupted", "ignores-the-interrupt"])
+def test_wall_clock_limit_stops_a_hung_report_and_the_next_one_runs(processed, tmp_path, cell):
+    """A report over its limit is interrupted; one that ignores the interrupt has its kernel killed 10 s
+    later, and the notebook client, waiting for that kernel's output, gives up instead of waiting for ever."""
+    hung = _notebook(tmp_path / "hung.ipynb", cell)
     good = _notebook(tmp_path / "good.ipynb", "print(unit)")
     jobs = [_job(processed, tmp_path / "out", hung, "439"), _job(processed, tmp_path / "out", good, "440")]
     t0 = time.perf_counter()

@@ -24,6 +24,7 @@ import traceback
 from pathlib import Path
 
 from jupyter_client.manager import KernelManager
+from jupyter_core.utils import run_sync
 
 from ..i18n import t
 
@@ -55,7 +56,11 @@ class KernelStartError(RuntimeError):
 class WorkerKernel(KernelManager):
     """A kernel manager with one client of its own, kept for the kernel's life: papermill's engine
     below hands it to each report's notebook client (a new client would cost ~0.2 s to start), and
-    it is stopped with the kernel."""
+    it is stopped with the kernel. The client is asynchronous: the notebook client awaits the kernel's
+    output, so when the wall-clock limit kills a kernel that ignored the interrupt, the report ends
+    (a blocking read of its output would wait for ever)."""
+
+    client_class = "jupyter_client.asynchronous.AsyncKernelClient"
 
     def __init__(self, **kw):
         super().__init__(**kw)
@@ -65,7 +70,7 @@ class WorkerKernel(KernelManager):
         if self.kc is None:
             self.kc = self.client()
             self.kc.start_channels()
-            self.kc.wait_for_ready(timeout=READY_TIMEOUT)
+            run_sync(self.kc.wait_for_ready)(timeout=READY_TIMEOUT)
         return self.kc
 
     def release_clients(self) -> None:
@@ -80,7 +85,7 @@ class WorkerKernel(KernelManager):
         msg_id = kc.execute(code, silent=True, store_history=False)
         deadline = time.monotonic() + timeout
         while wait:
-            reply = kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
+            reply = run_sync(kc.get_shell_msg)(timeout=max(0.1, deadline - time.monotonic()))
             if reply["parent_header"].get("msg_id") == msg_id:
                 break
 

@@ -407,14 +407,19 @@ def test_workers_started_before_planning_are_stopped_when_planning_fails(process
     mark = f"early-{os.getpid()}"
     monkeypatch.setenv("GM_TEST_MARK", mark)
     out = tmp_path / "out"
+    before = set(_kernels_with(mark))   # kernels of earlier runs of this process still going away
+
+    def new_kernels() -> list[int]:
+        return [pid for pid in _kernels_with(mark) if pid not in before]
+
     with pytest.raises(ValueError), batch.Batch(out, n_jobs=2) as b:
         assert not b.has_state()
         b.start()
         deadline = time.time() + 60
-        while time.time() < deadline and len(_kernels_with(mark)) < 2:
+        while time.time() < deadline and len(new_kernels()) < 2:
             time.sleep(0.2)
-        seen = _kernels_with(mark)
-        assert len(seen) == 2, "the two workers' kernels did not start"
+        seen = new_kernels()
+        assert len(seen) == 2, f"the two workers' kernels did not start: {seen}"
         plan(["no-such-unit"], processed_dir=processed, out_dir=out)
     time.sleep(1)
     assert [pid for pid in seen if Path(f"/proc/{pid}").exists()] == [] and not (out / ".runtime").exists()

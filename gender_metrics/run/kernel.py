@@ -109,8 +109,8 @@ class ForkedKernel(WorkerKernel):
         self._lock = threading.Lock()   # the wall-clock watchdog's thread and the worker's may both stop it
 
     def start_kernel(self, cwd: str | None = None, extra_arguments=(), **_) -> None:
-        if self.pid is not None or threading.active_count() > 1:
-            raise RuntimeError("a kernel is forked once, from a process with one thread")
+        if self.pid is not None or not fork_is_safe():
+            raise RuntimeError("a kernel is forked once, from a process with one thread and no IPython")
         self.write_connection_file()
         # parent_handle: the kernel exits by itself if this worker dies without stopping it
         argv = ["-f", self.connection_file, f"--IPKernelApp.parent_handle={os.getpid()}", *extra_arguments]
@@ -210,6 +210,11 @@ def _run_forked_kernel(argv: list[str], cwd: str | None) -> None:
         os._exit(code)
 
 
+def fork_is_safe() -> bool:
+    """Whether this process may fork a kernel: Linux, one thread, no IPython running in it."""
+    return CAN_FORK and threading.active_count() == 1 and not _in_ipython()
+
+
 def _in_ipython() -> bool:
     """Whether this process is (a fork of) one that runs IPython or another Jupyter application: an analyst
     running the batch from JupyterLab or a terminal IPython. A fork would carry that session's shell and
@@ -233,8 +238,7 @@ def start_kernel(cwd: str, runtime_dir: str | None = None, meanwhile=None, extra
         if runtime_dir:
             Path(runtime_dir).mkdir(parents=True, exist_ok=True)
             kw["connection_file"] = str(Path(runtime_dir) / f"kernel-{os.getpid()}-{attempt}.json")
-        forked = fork and attempt == 1 and CAN_FORK and threading.active_count() == 1 and not _in_ipython()
-        km = (ForkedKernel if forked else WorkerKernel)(**kw)
+        km = (ForkedKernel if fork and attempt == 1 and fork_is_safe() else WorkerKernel)(**kw)
         try:
             km.start_kernel(cwd=cwd, extra_arguments=[*KERNEL_ARGS, *extra_args])
             if started is not None:
